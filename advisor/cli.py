@@ -1,0 +1,267 @@
+"""The `advisor` command line: argument parsing and orchestration only; the work is elsewhere.
+
+Exit codes: 0 done; 1 an input was refused; 2 the command was used wrongly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from advisor import __version__
+from advisor.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from advisor.ruleset import Ruleset
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+_EPILOG = """\
+examples:
+  advisor assess examples/booking-platform.yaml
+  advisor assess examples/booking-platform.yaml --format json -o result.json
+  advisor rules check my-rules.yaml
+  advisor schema -o assessment.schema.json
+
+exit codes: 0 done, 1 an input was refused, 2 the command was used wrongly.
+"""
+
+
+class UsageError(Exception):
+    """The command itself is wrong: a missing or conflicting option, an unwritable output."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed usage or help
+        return int(exit_.code or 0)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except InputError as error:
+        report_problems(error.problems)
+        return EXIT_REFUSED
+    except UsageError as error:
+        print(f"advisor: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("advisor: interrupted", file=sys.stderr)
+        return 130
+
+
+def report_problems(problems: Sequence[Problem], stream: TextIO | None = None) -> None:
+    out = stream or sys.stderr
+    for problem in problems:
+        print(f"error: {problem}", file=out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="advisor",
+        description=(
+            "Integration Advisor: decide, flow by flow, between API-driven, event-driven and "
+            "hybrid integration, with every point traced to a rule."
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"advisor {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    assess = _command(
+        commands,
+        "assess",
+        "Score an assessment and recommend a style per flow and for the whole integration.",
+        """\
+examples:
+  advisor assess examples/booking-platform.yaml
+  advisor assess examples/booking-platform.yaml --format json -o booking.json
+  advisor assess mine.yaml --rules our-rules.yaml
+
+The text format is the default on a terminal; JSON otherwise. With -o, the format follows the
+file's suffix (.json, .txt) unless --format is given.
+""",
+    )
+    assess.add_argument("file", type=Path, metavar="FILE", help="the assessment (YAML)")
+    assess.add_argument(
+        "--format", choices=("json", "text"), help="output format (default: text on a terminal)"
+    )
+    _add_output(assess)
+    _add_rules(assess)
+    assess.set_defaults(handler=_assess)
+
+    schema = _command(
+        commands,
+        "schema",
+        "Print the JSON Schema of the assessment format (draft-07, for editors).",
+        """\
+examples:
+  advisor schema -o assessment.schema.json
+
+Then start an assessment with:
+  # yaml-language-server: $schema=assessment.schema.json
+""",
+    )
+    _add_output(schema)
+    schema.set_defaults(handler=_schema)
+
+    rules = _command(commands, "rules", "Check or list rules.", None)
+    rule_commands = rules.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    check = _command(
+        rule_commands,
+        "check",
+        "Validate rules files: each on its own, then together with the defaults.",
+        """\
+examples:
+  advisor rules check                       # the default rules
+  advisor rules check our-rules.yaml        # ours, on top of the defaults
+  advisor rules check --no-default-rules rules-dir/
+""",
+    )
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
+    check.add_argument(
+        "--no-default-rules", action="store_true", help="check the given rules on their own"
+    )
+    check.set_defaults(handler=_rules_check)
+    listing = _command(
+        rule_commands,
+        "list",
+        "List the scoring rules in force, with their points.",
+        "examples:\n  advisor rules list --rules our-rules.yaml\n",
+    )
+    _add_rules(listing)
+    listing.set_defaults(handler=_rules_list)
+    return parser
+
+
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    epilog: str | None,
+) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _add_output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="PATH", help="write to PATH instead of stdout"
+    )
+
+
+def _add_rules(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rules",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="rules file or folder laid on top of the defaults (repeatable)",
+    )
+    parser.add_argument(
+        "--no-default-rules",
+        action="store_true",
+        help="use only the --rules given, not the defaults",
+    )
+
+
+def _load_rules(args: argparse.Namespace) -> Ruleset:
+    from advisor.loader import load_rules
+
+    if args.no_default_rules and not args.rules:
+        raise UsageError("--no-default-rules needs at least one --rules PATH")
+    return load_rules(args.rules, defaults=not args.no_default_rules)
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+
+
+def _assess(args: argparse.Namespace) -> int:
+    from advisor.engine import assess
+    from advisor.loader import load_assessment
+    from advisor.report import to_json, to_text
+
+    fmt = args.format or _format_for(args.output)
+    ruleset = _load_rules(args)
+    assessment = load_assessment(args.file)
+    result = assess(assessment, ruleset)
+    text = to_json(result) if fmt == "json" else to_text(assessment, result)
+    _emit(text, args.output)
+    return EXIT_OK
+
+
+def _format_for(output: Path | None) -> str:
+    if output is not None:
+        return {".txt": "text", ".text": "text"}.get(output.suffix.lower(), "json")
+    return "text" if sys.stdout.isatty() else "json"
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from advisor.schema import assessment_schema_json
+
+    _emit(assessment_schema_json(), args.output)
+    return EXIT_OK
+
+
+def _rules_check(args: argparse.Namespace) -> int:
+    from advisor.loader import load_rules
+
+    if args.no_default_rules and not args.paths:
+        raise UsageError("--no-default-rules needs at least one PATH")
+    missing = [path for path in args.paths if not path.exists()]
+    if missing:
+        raise InputError([Problem(str(path), "no such file or folder") for path in missing])
+    ruleset = load_rules(args.paths, defaults=not args.no_default_rules)
+    print(
+        f"ok: {len(ruleset.rules)} scoring rules, {len(ruleset.hybrid)} hybrid rules, "
+        f"{len(ruleset.broker_selection)} broker choices, {len(ruleset.risks)} risks "
+        f"from {len(ruleset.sources)} files"
+    )
+    return EXIT_OK
+
+
+def _rules_list(args: argparse.Namespace) -> int:
+    ruleset = _load_rules(args)
+    width = max(len(rule.id) for rule in ruleset.rules)
+    for rule in ruleset.rules:
+        side = "events" if rule.favours == "event" else "API"
+        print(f"{rule.id:<{width}}  {rule.criterion:<15} {side:<6} {rule.points:>5g}")
+    return EXIT_OK
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Write to stdout, or atomically to a file."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from advisor.files import write_atomic
+
+    try:
+        write_atomic(output, text.encode("utf-8"))
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+
+
+def run() -> None:  # pragma: no cover - the console script's entry point
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(code)

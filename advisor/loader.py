@@ -1,0 +1,457 @@
+"""Reading YAML safely: assessments and rules files in, validated models out, or clear problems.
+
+Never runs code from YAML (safe constructors only, libyaml's parser when available) and refuses,
+each with the file and the place: broken YAML, wrong types and values, unknown keys (with a
+"did you mean"), duplicate keys, empty files, a top level that is not a mapping, files over the
+size limit, alias bombs and binary data. Scalars follow YAML 1.2's core schema: only
+true/false are booleans (`no`, `on`, `yes` stay strings) and dates stay strings.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Iterable, Sequence
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from advisor.errors import InputError, Problem
+from advisor.models import Assessment
+from advisor.paths import rules_dir
+from advisor.ruleset import RuleFile, Ruleset, RulesetError, merge
+
+MAX_BYTES = 1_048_576
+MAX_ALIASES = 100
+MAX_NODES = 100_000
+
+_Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class _StrictLoader(_Parser):  # type: ignore[misc]
+    """Safe loading with YAML 1.2 booleans, no timestamps, and duplicate keys refused."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.get(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    "a key must be a plain value, not a list or mapping",
+                    key_node.start_mark,
+                ) from None
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"duplicate key {key!r} (first given on line {first.start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
+    for _tag, _regexp in _resolvers:
+        if _tag == "tag:yaml.org,2002:timestamp":
+            continue
+        if _tag == "tag:yaml.org,2002:bool":
+            _regexp = _BOOL
+            if _first not in "tTfF":
+                continue
+        _StrictLoader.yaml_implicit_resolvers.setdefault(_first, []).append((_tag, _regexp))
+
+
+# ---------------------------------------------------------------------------------------------
+# Text and YAML
+# ---------------------------------------------------------------------------------------------
+
+
+def read_text(path: Path, label: str | None = None) -> str:
+    """The file's text, refused when missing, too large or not UTF-8 text."""
+    name = label or str(path)
+    try:
+        if path.is_dir():
+            raise InputError([Problem(name, "is a folder, not a YAML file")])
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError([Problem(name, "no such file")]) from None
+    except OSError as error:
+        raise InputError([Problem(name, f"cannot be read: {error.strerror or error}")]) from None
+    return decode(data, name)
+
+
+def decode(data: bytes, name: str) -> str:
+    if len(data) > MAX_BYTES:
+        raise InputError(
+            [Problem(name, f"is larger than the size limit of {MAX_BYTES:,} bytes (1 MiB)")]
+        )
+    if b"\x00" in data:
+        return _refuse_binary(name, data.index(b"\x00"), data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return _refuse_binary(name, error.start, data)
+    return text
+
+
+def _refuse_binary(name: str, offset: int, data: bytes) -> str:
+    line = data.count(b"\n", 0, offset) + 1
+    raise InputError(
+        [
+            Problem(
+                name,
+                f"holds binary data, not UTF-8 text (byte {offset:,}); "
+                "an assessment is a YAML text file",
+                line=line,
+            )
+        ]
+    )
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node]:
+    """Parse one YAML document into plain data, keeping its node tree for error positions."""
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise InputError(
+            [Problem(name, f"is larger than the size limit of {MAX_BYTES:,} bytes (1 MiB)")]
+        )
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise InputError([Problem(name, "is empty; an assessment starts with `name:`")])
+        _check_aliases(node, name)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        raise InputError([_yaml_problem(error, name)]) from None
+    except yaml.YAMLError as error:
+        raise InputError([Problem(name, f"is not valid YAML: {error}")]) from None
+    except RecursionError:
+        raise InputError([Problem(name, "is nested too deeply to be an assessment")]) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    f"holds {kind} at the top level; expected a mapping of keys such as `name:`",
+                    line=node.start_mark.line + 1,
+                    column=node.start_mark.column + 1,
+                )
+            ]
+        )
+    return data, node
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError, name: str) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    message = error.problem or error.context or "is not valid YAML"
+    if error.context and error.problem and "duplicate key" not in error.problem:
+        message = f"{error.problem} ({error.context}"
+        if error.context_mark is not None and error.context_mark is not mark:
+            message += f" on line {error.context_mark.line + 1}"
+        message += ")"
+    if "could not determine a constructor" in message or "tag:yaml.org,2002:python" in message:
+        message = (
+            "uses a YAML tag that is not allowed here; "
+            "assessments hold plain mappings, lists, text and numbers"
+        )
+    return Problem(
+        name,
+        message,
+        line=mark.line + 1 if mark else None,
+        column=mark.column + 1 if mark else None,
+    )
+
+
+def _check_aliases(root: yaml.Node, name: str) -> None:
+    """Refuse alias bombs: count the aliases, and the values they would expand to."""
+    sizes: dict[int, int] = {}
+    aliases = 0
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            size = 1 + sum(sizes.get(id(child), 0) for child in _children(node))
+            sizes[id(node)] = size
+            if size > MAX_NODES:
+                raise InputError(
+                    [
+                        _at(
+                            name,
+                            node,
+                            f"expands to more than {MAX_NODES:,} values through aliases "
+                            "(the expanded-size limit); write the values out instead",
+                        )
+                    ]
+                )
+        elif id(node) in sizes:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise InputError(
+                    [_at(name, node, f"uses more than {MAX_ALIASES} aliases (the alias limit)")]
+                )
+        else:
+            sizes[id(node)] = 0
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+
+
+def _at(name: str, node: yaml.Node, message: str) -> Problem:
+    mark = node.start_mark
+    return Problem(name, message, line=mark.line + 1, column=mark.column + 1)
+
+
+def _children(node: yaml.Node) -> Iterable[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return node.value  # type: ignore[no-any-return]
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation problems, placed on their YAML lines
+# ---------------------------------------------------------------------------------------------
+
+
+def validate(model: type[_Model], data: Any, node: yaml.Node, name: str) -> _Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            problem
+            for detail in error.errors(include_url=False)
+            for problem in _problems(model, detail, data, node, name)
+        ]
+        raise InputError(_sorted(problems)) from None
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _problems(
+    model: type[BaseModel], detail: Any, data: Any, node: yaml.Node, name: str
+) -> Iterable[Problem]:
+    loc: tuple[str | int, ...] = tuple(detail["loc"])
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    if kind == "invalid_reference":
+        for sub_loc, message in ctx["problems"]:
+            yield _placed(name, node, data, tuple(sub_loc), message)
+        return
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        allowed = _allowed_keys(model, loc[:-1])
+        hint = _suggest(str(key), allowed) or f"; allowed keys: {', '.join(allowed)}"
+        yield _placed(name, node, data, loc, f"unknown key {key!r}{hint}", key_position=True)
+        return
+    if kind == "missing":
+        yield _placed(name, node, data, loc[:-1], f"missing required key {loc[-1]!r}", leaf=loc)
+        return
+    message = str(detail["msg"])
+    message = message.removeprefix("Value error, ")
+    if kind == "literal_error":
+        choices = _literal_choices(model, loc)
+        value = detail.get("input")
+        message = f"{value!r} is not allowed; expected one of: {', '.join(choices)}"
+        message += _suggest(str(value), choices)
+    elif kind in ("string_pattern_mismatch",):
+        message = (
+            f"{detail.get('input')!r} is not a valid id; use lower case letters, digits, "
+            "- and _, starting with a letter or digit"
+        )
+    elif "input" in detail and kind not in ("model_type", "dict_type", "condition_form"):
+        shown = repr(detail["input"])
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        if not isinstance(detail["input"], dict | list):
+            message += f" (got {shown})"
+    yield _placed(name, node, data, loc, message)
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _placed(
+    name: str,
+    root: yaml.Node,
+    data: Any,
+    loc: tuple[str | int, ...],
+    message: str,
+    *,
+    key_position: bool = False,
+    leaf: tuple[str | int, ...] | None = None,
+) -> Problem:
+    node = _node_at(root, loc, key_position=key_position)
+    return Problem(
+        name,
+        message,
+        line=node.start_mark.line + 1 if node is not None else None,
+        column=node.start_mark.column + 1 if node is not None else None,
+        path=format_path(leaf or loc, data),
+    )
+
+
+def _node_at(root: yaml.Node, loc: tuple[str | int, ...], *, key_position: bool) -> yaml.Node:
+    """The deepest node the location reaches (the key node itself for unknown keys)."""
+    node = root
+    for depth, part in enumerate(loc):
+        last = depth == len(loc) - 1
+        if isinstance(node, yaml.MappingNode):
+            match = next(
+                ((key, value) for key, value in node.value if key.value == str(part)), None
+            )
+            if match is None:
+                return node
+            node = match[0] if (last and key_position) else match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def format_path(loc: Sequence[str | int], data: Any) -> str:
+    """`flows[1] (id: update).trigger`: indexes in brackets, items named by their id."""
+    text = ""
+    current = data
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            current = current[part] if isinstance(current, list) and part < len(current) else None
+            if isinstance(current, dict) and isinstance(current.get("id"), str):
+                text += f" (id: {current['id']})"
+        else:
+            text += f".{part}" if text else str(part)
+            current = current.get(part) if isinstance(current, dict) else None
+    return text
+
+
+def _annotation_at(model: type[BaseModel], loc: Sequence[str | int]) -> Any:
+    annotation: Any = model
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(part, int):
+            args = get_args(annotation)
+            annotation = args[0] if args else None
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = _field_by_key(annotation, part)
+            annotation = field
+        elif get_origin(annotation) is dict:
+            annotation = get_args(annotation)[1]
+        else:
+            return None
+    return _unwrap(annotation)
+
+
+def _field_by_key(model: type[BaseModel], key: str) -> Any:
+    for field_name, field in model.model_fields.items():
+        if key in (field_name, field.alias):
+            return field.annotation
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Drop `| None` and Annotated wrappers."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        options = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(options) == 1:
+            return _unwrap(options[0])
+    if hasattr(annotation, "__metadata__"):
+        return _unwrap(annotation.__origin__)
+    return annotation
+
+
+def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    annotation = _annotation_at(model, loc)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [field.alias or name for name, field in annotation.model_fields.items()]
+    return []
+
+
+def _literal_choices(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    annotation = _annotation_at(model, loc)
+    if get_origin(annotation) is Literal:
+        return [str(arg) for arg in get_args(annotation)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_assessment(text: str, name: str = "<assessment>") -> Assessment:
+    """An assessment from YAML text; `name` is how problems refer to it."""
+    data, node = parse_yaml(text, name)
+    return validate(Assessment, data, node, name)
+
+
+def load_assessment(path: Path, label: str | None = None) -> Assessment:
+    name = label or str(path)
+    return parse_assessment(read_text(path, name), name)
+
+
+def rule_files(paths: Sequence[Path]) -> list[Path]:
+    """Rules files named directly, or every *.yaml / *.yml in a folder, in name order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                child
+                for child in path.iterdir()
+                if child.suffix in (".yaml", ".yml") and child.is_file()
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def load_rule_file(path: Path) -> RuleFile:
+    name = str(path)
+    data, node = parse_yaml(read_text(path, name), name)
+    return validate(RuleFile, data, node, name)
+
+
+def load_rules(extra: Sequence[Path] = (), *, defaults: bool = True) -> Ruleset:
+    """The default rules (unless `defaults` is false) with the given files or folders on top."""
+    paths = rule_files([rules_dir()] if defaults else []) + rule_files(extra)
+    if not paths:
+        raise InputError([Problem("rules", "no rules files were given")])
+    files: list[tuple[str, RuleFile]] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            files.append((str(path), load_rule_file(path)))
+        except InputError as error:
+            problems += error.problems
+    if problems:
+        raise InputError(problems)
+    try:
+        return merge(files)
+    except RulesetError as error:
+        raise InputError([Problem(file, message) for file, message in error.problems]) from None

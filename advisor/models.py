@@ -1,0 +1,278 @@
+"""The assessment format (input) and the result (output), as frozen pydantic models.
+
+Field names and meanings follow the published contract; the JSON Schema that editors use is
+generated from these classes (`advisor schema`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from difflib import get_close_matches
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+Stage = Literal["early", "growing", "scaling"]
+Experience = Literal["none", "some", "strong"]
+Cloud = Literal["aws", "gcp", "azure", "on_prem", "other"]
+BrokerId = Literal[
+    "none", "kafka", "rabbitmq", "sns_sqs", "eventbridge", "pubsub", "service_bus", "other"
+]
+Goal = Literal[
+    "simplicity",
+    "control",
+    "real_time",
+    "scalability",
+    "decoupling",
+    "analytics",
+    "rate_limit_relief",
+]
+Trigger = Literal["user_action", "data_change", "schedule", "telemetry"]
+Consistency = Literal["strong", "eventual"]
+Ordering = Literal["none", "per_key", "global"]
+Style = Literal["api", "event", "hybrid"]
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Context(_Frozen):
+    """Facts about the organisation that apply to every flow."""
+
+    stage: Stage = Field("growing", description="How far the business has grown.")
+    team_event_experience: Experience = Field(
+        "some", description="How well the team knows brokers, schemas and async debugging."
+    )
+    cloud: Cloud = Field("other", description="Where the systems mostly run.")
+    existing_broker: BrokerId = Field("none", description="A message broker already in use.")
+    goals: tuple[Goal, ...] = Field((), description="What matters most to the business.")
+
+    @field_validator("goals")
+    @classmethod
+    def _goals_unique(cls, goals: tuple[str, ...]) -> tuple[str, ...]:
+        twice = sorted(goal for goal, count in Counter(goals).items() if count > 1)
+        if twice:
+            raise PydanticCustomError(
+                "duplicate_goal", "goal {goal!r} is listed twice", {"goal": twice[0]}
+            )
+        return goals
+
+
+class System(_Frozen):
+    """One application, SaaS tool or service taking part in the integration."""
+
+    id: Identifier = Field(description="Unique id, lower case: letters, digits, - and _.")
+    name: str | None = Field(None, min_length=1, max_length=200, description="Display name.")
+    emits_events: bool = Field(
+        False, description="It can publish its changes: webhooks, CDC or a native stream."
+    )
+    api_rate_limit_per_minute: int | None = Field(
+        None, ge=1, description="API calls a minute it allows; omit when there is no known limit."
+    )
+    owner: str | None = Field(
+        None, min_length=1, max_length=200, description="Team or vendor that owns it."
+    )
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Flow(_Frozen):
+    """One kind of data moving from a source system to one or more targets."""
+
+    id: Identifier = Field(description="Unique id, lower case: letters, digits, - and _.")
+    description: str | None = Field(None, max_length=2000)
+    source: Identifier = Field(description="The id of the system where the data starts.")
+    targets: tuple[Identifier, ...] = Field(
+        min_length=1, description="Ids of the systems that receive it (its consumers)."
+    )
+    trigger: Trigger = Field(description="What starts the flow.")
+    needs_response: bool = Field(
+        False, description="The initiator waits for data or for success or failure."
+    )
+    max_delay_seconds: float = Field(
+        3600, gt=0, description="How stale the targets may be at most, in seconds."
+    )
+    events_per_day: int = Field(100, ge=0, description="Average messages or requests a day.")
+    peak_per_second: float | None = Field(
+        None, gt=0, description="Busiest rate; derived from events_per_day when omitted."
+    )
+    consistency: Consistency = Field("eventual", description="Must targets agree at once?")
+    ordering: Ordering = Field("none", description="Which messages must arrive in order.")
+    payload_kb: float = Field(1, gt=0, description="Typical size of one message, in KB.")
+
+    @property
+    def consumers(self) -> int:
+        return len(self.targets)
+
+
+class Assessment(_Frozen):
+    """An integration to assess: its context, its systems and the flows between them."""
+
+    name: str = Field(min_length=1, max_length=200, description="What the integration is called.")
+    description: str | None = Field(None, max_length=5000)
+    context: Context = Field(default_factory=Context)
+    systems: tuple[System, ...] = Field(min_length=1)
+    flows: tuple[Flow, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Assessment:
+        problems = reference_problems(self)
+        if problems:
+            raise PydanticCustomError(
+                "invalid_reference",
+                "{summary}",
+                {
+                    "summary": "; ".join(
+                        f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems
+                    ),
+                    "problems": tuple(problems),
+                },
+            )
+        return self
+
+    def system(self, system_id: str) -> System:
+        for system in self.systems:
+            if system.id == system_id:
+                return system
+        raise KeyError(system_id)
+
+
+Loc = tuple[str | int, ...]
+
+
+def reference_problems(assessment: Assessment) -> list[tuple[Loc, str]]:
+    """Cross-field checks: unique ids, flows naming existing systems, no flow to itself."""
+    problems: list[tuple[Loc, str]] = []
+    system_ids = [system.id for system in assessment.systems]
+    problems += _duplicates("systems", system_ids, "system")
+    problems += _duplicates("flows", [flow.id for flow in assessment.flows], "flow")
+    known = set(system_ids)
+    for index, flow in enumerate(assessment.flows):
+        where: Loc = ("flows", index)
+        if flow.source not in known:
+            problems.append(((*where, "source"), _unknown_system(flow.source, system_ids)))
+        seen: set[str] = set()
+        for position, target in enumerate(flow.targets):
+            at: Loc = (*where, "targets", position)
+            if target not in known:
+                problems.append((at, _unknown_system(target, system_ids)))
+            elif target == flow.source:
+                problems.append((at, f"flow {flow.id!r} targets its own source {target!r}"))
+            if target in seen:
+                problems.append((at, f"target {target!r} is listed twice"))
+            seen.add(target)
+    return problems
+
+
+def _duplicates(section: str, ids: list[str], kind: str) -> list[tuple[Loc, str]]:
+    first: dict[str, int] = {}
+    problems: list[tuple[Loc, str]] = []
+    for index, item_id in enumerate(ids):
+        if item_id in first:
+            problems.append(
+                (
+                    (section, index, "id"),
+                    f"{kind} id {item_id!r} is used twice (first at {section}[{first[item_id]}])",
+                )
+            )
+        else:
+            first[item_id] = index
+    return problems
+
+
+def _unknown_system(name: str, known: list[str]) -> str:
+    message = f"no system has the id {name!r}"
+    close = get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:
+        return f"{message}; did you mean {close[0]!r}?"
+    return f"{message}; known systems: {', '.join(known)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The result
+# ---------------------------------------------------------------------------------------------
+
+
+class Scores(_Frozen):
+    api: float = Field(ge=0, le=100)
+    event: float = Field(ge=0, le=100)
+
+
+class Reason(_Frozen):
+    """One rule that fired, and the points it gave."""
+
+    rule: str
+    criterion: str
+    favours: Literal["api", "event"]
+    points: float
+    explanation: str
+
+
+class Polling(_Frozen):
+    """What keeping the targets fresh by polling the source would cost."""
+
+    calls_per_day: float
+    quota_share: float | None = Field(
+        description="Share of the source's daily API quota; null when it has no known limit."
+    )
+    wasted_calls_per_day: float = Field(description="Polls that would find nothing new.")
+
+
+class StyleDecision(_Frozen):
+    """Why the flow got its style: the margin and, for hybrid, the rule that asked for it."""
+
+    rule: str
+    explanation: str
+
+
+class FlowResult(_Frozen):
+    id: str
+    style: Style
+    confidence: float = Field(ge=0, le=1)
+    scores: Scores
+    decision: StyleDecision
+    reasons: tuple[Reason, ...]
+    polling: Polling | None
+
+
+class Broker(_Frozen):
+    choice: str
+    name: str
+    why: str
+    rule: str
+
+
+class Risk(_Frozen):
+    id: str
+    title: str
+    mitigation: str
+    flows: tuple[str, ...]
+
+
+class Change(_Frozen):
+    """A smallest change to the inputs that would flip a recommendation."""
+
+    scope: str = Field(description="'integration' or the id of a flow.")
+    field: str = Field(description="The input that changes, as a path into the assessment.")
+    current: str
+    proposed: str
+    outcome: Style = Field(description="The style the scope would then get.")
+    summary: str
+
+
+class Result(_Frozen):
+    name: str
+    recommendation: Style
+    confidence: float = Field(ge=0, le=1)
+    scores: Scores
+    flows: tuple[FlowResult, ...]
+    broker: Broker | None
+    risks: tuple[Risk, ...]
+    what_would_change: tuple[Change, ...] = ()

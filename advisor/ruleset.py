@@ -1,0 +1,464 @@
+"""Rules as data: the schema of a rules file, declarative conditions, and how files combine.
+
+A rules file may hold any of the sections below; the default rules are split over several files
+and an organisation's own files are laid on top of them (same id: replaced; `disable`: removed).
+Every name a condition uses is checked against `advisor.facts.FACTS` when the file loads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from difflib import get_close_matches
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from advisor.facts import FACTS, Fact, Facts, FactValue, Scope, format_fact
+
+RULE_ID = r"^[a-z0-9][a-z0-9_-]*$"
+Op = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains", "lacks", "exists"]
+_OPS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "bool": ("eq", "ne", "exists"),
+    "enum": ("eq", "ne", "in", "not_in", "exists"),
+    "number": ("eq", "ne", "lt", "le", "gt", "ge", "exists"),
+    "set": ("contains", "lacks", "exists"),
+}
+_PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class Condition(_Frozen):
+    """A test on facts: `{fact, op, value}`, or `{all: [...]}`, `{any: [...]}`, `{not: {...}}`."""
+
+    fact: str | None = None
+    op: Op | None = None
+    value: Any = None
+    all: tuple[Condition, ...] | None = None
+    any: tuple[Condition, ...] | None = None
+    not_: Condition | None = Field(None, alias="not")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Condition:
+        forms = [
+            name
+            for name, given in (
+                ("fact", self.fact is not None or self.op is not None),
+                ("all", self.all is not None),
+                ("any", self.any is not None),
+                ("not", self.not_ is not None),
+            )
+            if given
+        ]
+        if len(forms) != 1:
+            raise PydanticCustomError(
+                "condition_form",
+                "a condition is exactly one of {{fact, op, value}}, {{all: [...]}}, "
+                "{{any: [...]}} or {{not: ...}}; got {got}",
+                {"got": ", ".join(forms) or "none of them"},
+            )
+        if forms == ["fact"]:
+            self._check_test()
+        return self
+
+    def _check_test(self) -> None:
+        if self.fact is None:
+            raise PydanticCustomError("condition_fact", "a test needs a 'fact'")
+        fact = FACTS.get(self.fact)
+        if fact is None:
+            raise PydanticCustomError(
+                "unknown_fact",
+                "unknown fact {name!r}{hint}",
+                {"name": self.fact, "hint": _did_you_mean(self.fact, FACTS) or _known_facts()},
+            )
+        if self.op is None:
+            raise PydanticCustomError("condition_op", "a test needs an 'op'")
+        allowed = _OPS_BY_KIND[fact.kind]
+        if self.op not in allowed:
+            raise PydanticCustomError(
+                "operator",
+                "operator {op!r} does not apply to {name} (a {kind}); use one of: {allowed}",
+                {
+                    "op": self.op,
+                    "name": fact.name,
+                    "kind": fact.kind,
+                    "allowed": ", ".join(allowed),
+                },
+            )
+        problem = _value_problem(fact, self.op, self.value)
+        if problem:
+            raise PydanticCustomError("condition_value", "{problem}", {"problem": problem})
+
+    def holds(self, facts: Facts) -> bool:
+        if self.all is not None:
+            return all(part.holds(facts) for part in self.all)
+        if self.any is not None:
+            return any(part.holds(facts) for part in self.any)
+        if self.not_ is not None:
+            return not self.not_.holds(facts)
+        return _test(self.op, facts[self.fact or ""], self.value)
+
+    def facts_used(self) -> Iterator[str]:
+        if self.fact is not None:
+            yield self.fact
+        for part in (*(self.all or ()), *(self.any or ()), *((self.not_,) if self.not_ else ())):
+            yield from part.facts_used()
+
+    def tests(self) -> Iterator[Condition]:
+        """Every leaf test inside this condition."""
+        if self.fact is not None:
+            yield self
+        for part in (*(self.all or ()), *(self.any or ()), *((self.not_,) if self.not_ else ())):
+            yield from part.tests()
+
+
+def _known_facts() -> str:
+    return "; known facts: " + ", ".join(sorted(FACTS))
+
+
+def _value_problem(fact: Fact, op: str, value: Any) -> str | None:
+    if op == "exists":
+        return None if isinstance(value, bool) else "'exists' takes true or false"
+    if op in ("in", "not_in"):
+        if not isinstance(value, list | tuple) or not value:
+            return f"{op!r} takes a non-empty list of values"
+        problems = [_scalar_problem(fact, item) for item in value]
+        return next((p for p in problems if p), None)
+    return _scalar_problem(fact, value)
+
+
+def _scalar_problem(fact: Fact, value: Any) -> str | None:
+    if fact.kind == "bool":
+        return None if isinstance(value, bool) else f"{fact.name} is true or false, not {value!r}"
+    if fact.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{fact.name} is a number; {value!r} is not"
+        return None
+    if not isinstance(value, str) or value not in fact.values:
+        return (
+            f"{value!r} is not a value of {fact.name}; expected one of: "
+            f"{', '.join(fact.values)}{_did_you_mean(str(value), fact.values)}"
+        )
+    return None
+
+
+def _test(op: str | None, actual: FactValue, expected: Any) -> bool:
+    if op == "exists":
+        return (actual is not None) is bool(expected)
+    if actual is None:
+        return False
+    if op == "eq":
+        return bool(actual == expected)
+    if op == "ne":
+        return bool(actual != expected)
+    if op == "in":
+        return actual in expected
+    if op == "not_in":
+        return actual not in expected
+    if op == "contains":
+        return isinstance(actual, frozenset) and expected in actual
+    if op == "lacks":
+        return isinstance(actual, frozenset) and expected not in actual
+    if not isinstance(actual, float | int) or isinstance(actual, bool):
+        return False
+    number = float(expected)
+    if op == "lt":
+        return actual < number
+    if op == "le":
+        return actual <= number
+    if op == "gt":
+        return actual > number
+    return actual >= number  # ge: the operators were validated at load
+
+
+def _check_placeholders(text: str, scope: Scope) -> None:
+    for name in _PLACEHOLDER.findall(text):
+        fact = FACTS.get(name)
+        if fact is None or scope not in fact.scopes:
+            raise PydanticCustomError(
+                "placeholder",
+                "unknown placeholder {{{name}}} in the text{hint}",
+                {"name": name, "hint": _did_you_mean(name, FACTS)},
+            )
+
+
+def fill(text: str, facts: Facts) -> str:
+    """Put fact values into an explanation's `{fact.name}` placeholders."""
+    return _PLACEHOLDER.sub(lambda match: format_fact(facts.get(match.group(1))), text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections of a rules file
+# ---------------------------------------------------------------------------------------------
+
+
+class Criterion(_Frozen):
+    """A row of the head-to-head comparison."""
+
+    id: str = Field(pattern=RULE_ID)
+    title: str = Field(min_length=1)
+    api: str = Field(min_length=1, description="What API-driven integration offers here.")
+    event: str = Field(min_length=1, description="What event-driven integration offers here.")
+
+
+class Rule(_Frozen):
+    """Points for one side when a condition holds."""
+
+    id: str = Field(pattern=RULE_ID)
+    criterion: str
+    favours: Literal["api", "event"]
+    points: float = Field(gt=0, le=100)
+    when: Condition
+    explanation: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _scope(self) -> Rule:
+        _check_scope(self.when, "flow")
+        _check_placeholders(self.explanation, "flow")
+        return self
+
+
+class HybridRule(_Frozen):
+    """Turns an event-leaning flow into a thin event plus an API call-back."""
+
+    id: str = Field(pattern=RULE_ID)
+    when: Condition
+    explanation: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _scope(self) -> HybridRule:
+        _check_scope(self.when, "flow")
+        _check_placeholders(self.explanation, "flow")
+        return self
+
+
+class BrokerOption(_Frozen):
+    id: str = Field(pattern=RULE_ID)
+    name: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+
+
+class BrokerChoice(_Frozen):
+    """Picks a broker when its condition holds; the first that holds wins."""
+
+    id: str = Field(pattern=RULE_ID)
+    choose: str = Field(description="A broker id, or 'existing' for the broker already in use.")
+    when: Condition | None = None
+    why: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _scope(self) -> BrokerChoice:
+        if self.when is not None:
+            _check_scope(self.when, "integration")
+        _check_placeholders(self.why, "integration")
+        return self
+
+
+class RiskRule(_Frozen):
+    id: str = Field(pattern=RULE_ID)
+    title: str = Field(min_length=1)
+    mitigation: str = Field(min_length=1)
+    when: Condition
+
+    @model_validator(mode="after")
+    def _scope(self) -> RiskRule:
+        _check_scope(self.when, "risk")
+        return self
+
+
+class Question(_Frozen):
+    """The plain-language question and help text for one input, shared by the app and reports."""
+
+    label: str = Field(min_length=1)
+    help: str = Field(min_length=1)
+
+
+class Scoring(_Frozen):
+    """How points become scores, styles and confidence."""
+
+    saturation: float | None = Field(None, gt=0, description="Points that make a full score.")
+    style_margin: float | None = Field(None, ge=0, description="Lead that decides a flow.")
+    hybrid_floor: float | None = Field(
+        None, ge=0, description="Within the margin, both scores at least this: hybrid."
+    )
+    confidence_span: float | None = Field(
+        None, gt=0, description="Lead beyond the margin that makes confidence 1."
+    )
+    peak_factor: float | None = Field(
+        None, gt=0, description="Busiest second over the average second, when not given."
+    )
+
+
+class RuleFile(_Frozen):
+    """What one rules file may hold. Every section is optional."""
+
+    version: Literal[1] = 1
+    scoring: Scoring = Field(default_factory=Scoring)
+    criteria: tuple[Criterion, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    hybrid: tuple[HybridRule, ...] = ()
+    brokers: tuple[BrokerOption, ...] = ()
+    broker_selection: tuple[BrokerChoice, ...] = ()
+    risks: tuple[RiskRule, ...] = ()
+    questions: dict[str, Question] = Field(default_factory=dict)
+    disable: tuple[str, ...] = Field((), description="Ids of rules from earlier files to drop.")
+
+
+def _check_scope(condition: Condition, scope: Scope) -> None:
+    for name in condition.facts_used():
+        fact = FACTS[name]
+        if scope not in fact.scopes:
+            where = {"flow": "scoring and hybrid rules", "risk": "risks", "integration": "brokers"}
+            raise PydanticCustomError(
+                "fact_scope",
+                "fact {name!r} cannot be used in {where}",
+                {"name": name, "where": where[scope]},
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# The merged rule set
+# ---------------------------------------------------------------------------------------------
+
+
+class Settings(_Frozen):
+    saturation: float
+    style_margin: float
+    hybrid_floor: float
+    confidence_span: float
+    peak_factor: float
+
+
+class Ruleset(_Frozen):
+    """All rules in force, after the files are laid on top of one another."""
+
+    settings: Settings
+    criteria: tuple[Criterion, ...]
+    rules: tuple[Rule, ...]
+    hybrid: tuple[HybridRule, ...]
+    brokers: tuple[BrokerOption, ...]
+    broker_selection: tuple[BrokerChoice, ...]
+    risks: tuple[RiskRule, ...]
+    questions: dict[str, Question]
+    sources: tuple[str, ...] = Field(description="The files, in the order they were applied.")
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for criterion in self.criteria:
+            if criterion.id == criterion_id:
+                return criterion
+        raise KeyError(criterion_id)
+
+    def broker(self, broker_id: str) -> BrokerOption:
+        for broker in self.brokers:
+            if broker.id == broker_id:
+                return broker
+        raise KeyError(broker_id)
+
+
+class RulesetError(ValueError):
+    """The files load one by one but do not make a usable rule set together."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems  # (file, message)
+        super().__init__("; ".join(f"{file}: {message}" for file, message in problems))
+
+
+_SECTIONS = ("criteria", "rules", "hybrid", "brokers", "broker_selection", "risks")
+
+
+def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
+    """Lay rules files on top of one another, then check that they fit together."""
+    items: dict[str, dict[str, tuple[str, Any]]] = {section: {} for section in _SECTIONS}
+    settings: dict[str, tuple[str, float]] = {}
+    questions: dict[str, Question] = {}
+    problems: list[tuple[str, str]] = []
+    for path, rule_file in files:
+        for key, value in rule_file.scoring.model_dump(exclude_none=True).items():
+            settings[key] = (path, value)
+        for section in _SECTIONS:
+            bucket = items[section]
+            for item in getattr(rule_file, section):
+                bucket.pop(item.id, None)  # a replaced item moves to where the new file puts it
+                bucket[item.id] = (path, item)
+        questions.update(rule_file.questions)
+        for rule_id in rule_file.disable:
+            found = [section for section in _SECTIONS if items[section].pop(rule_id, None)]
+            if not found:
+                known = {key for bucket in items.values() for key in bucket}
+                problems.append(
+                    (
+                        path,
+                        f"disable: no earlier rule has the id {rule_id!r}"
+                        + _did_you_mean(rule_id, known),
+                    )
+                )
+    missing = [name for name in Settings.model_fields if name not in settings]
+    if missing:
+        last = files[-1][0] if files else "rules"
+        problems.append((last, f"scoring: no file sets {', '.join(missing)}"))
+    if not items["criteria"]:
+        problems.append((files[-1][0] if files else "rules", "criteria: no criterion is defined"))
+    criteria = set(items["criteria"])
+    for path, rule in items["rules"].values():
+        if rule.criterion not in criteria:
+            problems.append(
+                (
+                    path,
+                    f"rules (id: {rule.id}): criterion: unknown criterion {rule.criterion!r}"
+                    f"{_did_you_mean(rule.criterion, criteria)}",
+                )
+            )
+    brokers = set(items["brokers"])
+    for path, choice in items["broker_selection"].values():
+        if choice.choose != "existing" and choice.choose not in brokers:
+            problems.append(
+                (
+                    path,
+                    f"broker_selection (id: {choice.id}): choose: unknown broker {choice.choose!r}"
+                    f"{_did_you_mean(choice.choose, brokers)}",
+                )
+            )
+    for path, choice in items["broker_selection"].values():
+        if choice.choose == "existing":
+            # every broker a user may already run must be described
+            runs = FACTS["context.existing_broker"].values
+            absent = [b for b in runs if b != "none" and b not in brokers]
+            if absent:
+                problems.append(
+                    (
+                        path,
+                        f"broker_selection (id: {choice.id}): brokers "
+                        f"{', '.join(absent)} are not described",
+                    )
+                )
+    if items["broker_selection"] and not any(
+        choice.when is None for _, choice in items["broker_selection"].values()
+    ):
+        problems.append(
+            (
+                files[-1][0] if files else "rules",
+                "broker_selection: one choice needs no 'when', as the fallback",
+            )
+        )
+    if problems:
+        raise RulesetError(problems)
+    return Ruleset(
+        settings=Settings(**{key: value for key, (_, value) in settings.items()}),
+        criteria=tuple(item for _, item in items["criteria"].values()),
+        rules=tuple(item for _, item in items["rules"].values()),
+        hybrid=tuple(item for _, item in items["hybrid"].values()),
+        brokers=tuple(item for _, item in items["brokers"].values()),
+        broker_selection=tuple(item for _, item in items["broker_selection"].values()),
+        risks=tuple(item for _, item in items["risks"].values()),
+        questions=questions,
+        sources=tuple(path for path, _ in files),
+    )
