@@ -137,6 +137,7 @@ examples:
     )
     _add_rules(listing)
     listing.set_defaults(handler=_rules_list)
+    _add_batch(commands)
     return parser
 
 
@@ -241,6 +242,96 @@ def _rules_list(args: argparse.Namespace) -> int:
         side = "events" if rule.favours == "event" else "API"
         print(f"{rule.id:<{width}}  {rule.criterion:<15} {side:<6} {rule.points:>5g}")
     return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# advisor batch
+# ---------------------------------------------------------------------------------------------
+
+
+def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    batch = _command(
+        commands,
+        "batch",
+        "Assess every YAML file under the given paths: a report folder each, one summary.",
+        """\
+examples:
+  advisor batch portfolio/ --out reports/
+  advisor batch portfolio/ team-b/*.yaml --out reports/ --format json,svg --jobs 4
+  advisor batch portfolio/ --out reports/ --fail-fast --rules our-rules.yaml
+
+Folders are searched recursively for *.yaml and *.yml (hidden ones skipped); inputs are taken in
+sorted path order. DIR gets summary.csv (one row per input), index.html (an overview) and one
+folder per good assessment, named from its name. A refused input gets its row and nothing else.
+exit codes: 0 all assessed, 1 an input (or the rules) refused, 2 the command was used wrongly.
+""",
+    )
+    batch.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    batch.add_argument(
+        "--out", "-o", type=Path, required=True, metavar="DIR", help="where to write (created)"
+    )
+    batch.add_argument(
+        "--format",
+        metavar="LIST",
+        help="comma-separated formats to write (default: json,md,html,svg; also: png)",
+    )
+    batch.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per core)",
+    )
+    _add_rules(batch)
+    batch.add_argument("--fail-fast", action="store_true", help="stop at the first refused input")
+    batch.set_defaults(handler=_batch)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    import time
+
+    from advisor import batch
+
+    try:
+        formats = (
+            batch.parse_formats(args.format) if args.format is not None else batch.default_formats()
+        )
+        inputs = batch.discover(args.paths)
+    except (ValueError, FileNotFoundError) as error:
+        raise UsageError(str(error)) from None
+    jobs = args.jobs if args.jobs is not None else _cores()
+    if jobs < 1:
+        raise UsageError(f"--jobs must be 1 or more, not {jobs}")
+    if not inputs:
+        raise UsageError(f"no *.yaml or *.yml files in {', '.join(map(str, args.paths))}")
+    ruleset = _load_rules(args)
+    started = time.perf_counter()
+    progress = batch.Progress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        tally = batch.run(
+            inputs,
+            args.out,
+            ruleset=ruleset,
+            formats=formats,
+            jobs=jobs,
+            fail_fast=args.fail_fast,
+            progress=progress,
+        )
+    except OSError as error:
+        where = error.filename or args.out
+        raise UsageError(f"cannot write {where}: {error.strerror or error}") from None
+    finally:
+        if progress is not None:
+            progress.clear()
+    seconds = time.perf_counter() - started
+    print(f"advisor: {batch.summary_line(tally, args.out, seconds)}", file=sys.stderr)
+    return EXIT_REFUSED if tally.refused else EXIT_OK
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -1,0 +1,509 @@
+"""Batch assessments: every YAML file under some paths, one report folder each, one summary.
+
+`run()` assesses the inputs in sorted path order (in parallel worker processes with `jobs > 1`),
+writes each good assessment's formats into `OUT/<slug>/`, streams one row per input into
+`OUT/summary.csv` and ends with `OUT/index.html`, an overview of the whole portfolio. The output
+is the same, byte for byte, whatever the number of jobs: results are taken in input order, and
+folder names are given out in that order too. Every file is written atomically, so an
+interrupted run leaves whole files only; memory stays flat however many inputs there are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import signal
+import sys
+import time
+import unicodedata
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from advisor.errors import InputError
+from advisor.files import atomic_writer, write_atomic
+
+if TYPE_CHECKING:
+    from advisor.models import Assessment, Result
+    from advisor.ruleset import Ruleset
+
+SUFFIXES = (".yaml", ".yml")
+SUMMARY = "summary.csv"
+INDEX = "index.html"
+COLUMNS = (
+    "file",
+    "name",
+    "folder",
+    "recommendation",
+    "confidence",
+    "api_score",
+    "event_score",
+    "flows",
+    "flows_api",
+    "flows_event",
+    "flows_hybrid",
+    "broker",
+    "risks",
+    "error",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Formats: the one place where an output format is added
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Assessed:
+    """What every format renders from: one assessment, its result and the rules in force."""
+
+    assessment: Assessment
+    result: Result
+    ruleset: Ruleset
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """Work that several formats share (a diagram's source, say), done once per assessment."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # as given to --format
+    filename: str  # inside an assessment's folder
+    render: Callable[[Assessed], bytes]
+
+
+def _json(subject: Assessed) -> bytes:
+    from advisor.report import to_json
+
+    return to_json(subject.result).encode("utf-8")
+
+
+FORMATS: dict[str, Format] = {item.name: item for item in (Format("json", "result.json", _json),)}
+DEFAULT_FORMATS = ("json", "md", "html", "svg")
+LINK_ORDER = ("html", "md", "svg", "png", "json")  # what the overview links to, by preference
+
+
+def default_formats() -> tuple[str, ...]:
+    """The default formats that this installation can write."""
+    return tuple(name for name in DEFAULT_FORMATS if name in FORMATS)
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """`json,md` into known format names in registry order; ValueError for an unknown one."""
+    wanted = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if not wanted:
+        raise ValueError(f"--format needs at least one of: {', '.join(FORMATS)}")
+    for name in wanted:
+        if name not in FORMATS:
+            close = get_close_matches(name, list(FORMATS), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown format {name!r}{hint} (available: {', '.join(FORMATS)})")
+    return tuple(name for name in FORMATS if name in wanted)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs and folder names
+# ---------------------------------------------------------------------------------------------
+
+
+def discover(paths: Sequence[Path]) -> list[Path]:
+    """The YAML files named, or found in the folders named (recursively), sorted, each once.
+
+    Folders are searched for *.yaml and *.yml, skipping hidden files and folders (such as .git
+    or .github); a file named directly is taken whatever its name. FileNotFoundError for a
+    path that does not exist.
+    """
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        for folder, subfolders, files in os.walk(path):
+            subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+            found += [
+                Path(folder, name)
+                for name in files
+                if name.endswith(SUFFIXES) and not name.startswith(".")
+            ]
+    unique: dict[str, Path] = {}
+    for path in sorted(found):
+        unique.setdefault(os.path.realpath(path), path)
+    return list(unique.values())
+
+
+SLUG_LENGTH = 60
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(10)}
+)
+
+
+def slug(name: str) -> str:
+    """A short, safe folder name from an assessment's name: `a-z`, `0-9` and `-` only.
+
+    It never holds a separator or a dot, so it cannot leave the folder it is put in; names with
+    nothing usable in them become `assessment`.
+    """
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    text = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:SLUG_LENGTH].rstrip("-")
+    if not text:
+        return "assessment"
+    if text in _RESERVED:  # device names on Windows
+        return f"{text}-assessment"
+    return text
+
+
+class Slugs:
+    """Gives out folder names in input order: a name taken already gets -2, -3 and so on."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def claim(self, name: str) -> str:
+        base = slug(name)
+        candidate, number = base, 1
+        while candidate in self._taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        self._taken.add(candidate)
+        return candidate
+
+
+# ---------------------------------------------------------------------------------------------
+# One input
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What assessing one file gives: its summary row and, when it is good, its files."""
+
+    file: str
+    error: str = ""
+    name: str = ""
+    recommendation: str = ""
+    confidence: float | None = None
+    api_score: float | None = None
+    event_score: float | None = None
+    styles: tuple[int, int, int] = (0, 0, 0)  # flows that are api, event, hybrid
+    broker: str = ""
+    risks: tuple[tuple[str, str], ...] = ()  # (id, title)
+    outputs: tuple[tuple[str, bytes], ...] = ()  # (file name, data)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.error)
+
+    def row(self, folder: str) -> list[str]:
+        """The summary.csv row, in COLUMNS order."""
+        if self.refused:
+            return [self.file, "", "", "", "", "", "", "", "", "", "", "", "", self.error]
+        return [
+            self.file,
+            self.name,
+            folder,
+            self.recommendation,
+            repr(self.confidence),
+            repr(self.api_score),
+            repr(self.event_score),
+            str(sum(self.styles)),
+            *(str(count) for count in self.styles),
+            self.broker,
+            " ".join(risk_id for risk_id, _ in self.risks),
+            "",
+        ]
+
+
+def assess_file(path: Path, ruleset: Ruleset, formats: Sequence[str]) -> Outcome:
+    """Assess one file and render its formats; a refused file gets its problems as the error,
+    worded exactly as `advisor assess` words them."""
+    from advisor.engine import assess
+    from advisor.loader import load_assessment
+
+    label = str(path)
+    try:
+        assessment = load_assessment(path)
+        result = assess(assessment, ruleset)
+        subject = Assessed(assessment, result, ruleset)
+        outputs = tuple((FORMATS[name].filename, FORMATS[name].render(subject)) for name in formats)
+    except InputError as error:
+        return Outcome(file=label, error=str(error))
+    except Exception as error:  # a defect, not the input's fault: keep the other inputs going
+        return Outcome(
+            file=label,
+            error=f"{label}: could not be assessed ({type(error).__name__}: {error}); "
+            "this is a defect in the advisor, please report it",
+        )
+    styles = Counter(flow.style for flow in result.flows)
+    return Outcome(
+        file=label,
+        name=result.name,
+        recommendation=result.recommendation,
+        confidence=result.confidence,
+        api_score=result.scores.api,
+        event_score=result.scores.event,
+        styles=(styles["api"], styles["event"], styles["hybrid"]),
+        broker=result.broker.choice if result.broker else "",
+        risks=tuple((risk.id, risk.title) for risk in result.risks),
+        outputs=outputs,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Many inputs, in parallel, in input order
+# ---------------------------------------------------------------------------------------------
+
+_worker: tuple[Ruleset, tuple[str, ...]] | None = None
+
+
+def _start_worker(ruleset: Ruleset, formats: tuple[str, ...]) -> None:
+    """Once per worker process: keep the rules, leave Ctrl-C to the parent."""
+    import gc
+
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker = (ruleset, formats)
+    gc.freeze()  # the rules and modules stay for good: spare the collector from walking them
+
+
+def _assess_chunk(paths: Sequence[Path]) -> list[Outcome]:
+    assert _worker is not None, "the worker was not started"
+    ruleset, formats = _worker
+    return [assess_file(path, ruleset, formats) for path in paths]
+
+
+def chunk_size(inputs: int, jobs: int) -> int:
+    """Enough files per task to make the hand-over cheap, few enough to keep workers even."""
+    return max(1, min(32, inputs // (jobs * 8)))
+
+
+def outcomes(
+    inputs: Sequence[Path], ruleset: Ruleset, formats: tuple[str, ...], jobs: int
+) -> Generator[Outcome, None, None]:
+    """Every input's outcome, in input order. With `jobs > 1`, worker processes assess chunks of
+    files while at most a few chunks per worker wait to be taken, so memory stays flat."""
+    jobs = max(1, min(jobs, len(inputs)))
+    if jobs == 1:
+        for path in inputs:
+            yield assess_file(path, ruleset, formats)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+    size = chunk_size(len(inputs), jobs)
+    chunks = (inputs[start : start + size] for start in range(0, len(inputs), size))
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(ruleset, formats))
+    try:
+        pending = deque(
+            pool.apply_async(_assess_chunk, (chunk,)) for chunk in islice(chunks, jobs * 4)
+        )
+        while pending:
+            done = pending.popleft().get()
+            for chunk in islice(chunks, 1):
+                pending.append(pool.apply_async(_assess_chunk, (chunk,)))
+            yield from done
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What the run has seen so far: counts only, never the results themselves."""
+
+    total: int
+    done: int = 0
+    refused: int = 0
+    stopped: bool = False  # --fail-fast stopped the run
+    recommendations: Counter[str] = field(default_factory=Counter)
+    risks: Counter[str] = field(default_factory=Counter)  # assessments with each risk
+    risk_titles: dict[str, str] = field(default_factory=dict)
+
+    def add(self, outcome: Outcome) -> None:
+        self.done += 1
+        if outcome.refused:
+            self.refused += 1
+            return
+        self.recommendations[outcome.recommendation] += 1
+        for risk_id, title in outcome.risks:
+            self.risks[risk_id] += 1
+            self.risk_titles.setdefault(risk_id, title)
+
+
+def run(
+    inputs: Sequence[Path],
+    out: Path,
+    *,
+    ruleset: Ruleset,
+    formats: tuple[str, ...],
+    jobs: int,
+    fail_fast: bool = False,
+    progress: Callable[[Tally], None] | None = None,
+) -> Tally:
+    """Assess `inputs` into `out` (see the module's docstring). OSError when `out` cannot be
+    written; KeyboardInterrupt stops the workers and leaves no half-written file."""
+    out.mkdir(parents=True, exist_ok=True)
+    tally = Tally(total=len(inputs))
+    slugs = Slugs()
+    stream = outcomes(inputs, ruleset, formats, jobs)
+    try:
+        with atomic_writer(out / SUMMARY) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            writer = csv.writer(text, lineterminator="\n")
+            writer.writerow(COLUMNS)
+            for outcome in stream:
+                folder = "" if outcome.refused else slugs.claim(outcome.name)
+                if outcome.outputs:
+                    _write_reports(out / folder, outcome.outputs)
+                writer.writerow(outcome.row(folder))
+                tally.add(outcome)
+                if progress is not None:
+                    progress(tally)
+                if outcome.refused and fail_fast:
+                    tally.stopped = tally.done < tally.total
+                    break
+            text.flush()
+            text.detach()
+    finally:
+        stream.close()
+    write_index(out, tally, formats, ruleset)
+    return tally
+
+
+def _write_reports(folder: Path, outputs: Iterable[tuple[str, bytes]]) -> None:
+    folder.mkdir(exist_ok=True)
+    for filename, data in outputs:
+        # Atomic (never seen half-written), not synced one by one: that would cost more than
+        # assessing the file. The summary and the index, written last, are synced.
+        write_atomic(folder / filename, data, sync=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# The overview
+# ---------------------------------------------------------------------------------------------
+
+TOP_RISKS = 10
+
+
+def write_index(out: Path, tally: Tally, formats: Sequence[str], ruleset: Ruleset) -> None:
+    """`index.html` from the summary just written, read back row by row."""
+    from advisor.report import STYLE_NAMES
+
+    link = next(FORMATS[name].filename for name in LINK_ORDER if name in formats)
+    risks = [
+        (tally.risk_titles[risk_id], count)
+        for risk_id, count in sorted(tally.risks.items(), key=lambda item: (-item[1], item[0]))
+    ][:TOP_RISKS]
+    counts = [
+        (STYLE_NAMES[style], style, tally.recommendations[style])
+        for style in ("api", "event", "hybrid")
+    ]
+    with (out / SUMMARY).open(encoding="utf-8", newline="") as summary:
+        rows = csv.DictReader(summary)
+        chunks = _index_template().generate(
+            rows=rows,
+            link=link,
+            style_names=STYLE_NAMES,
+            brokers={broker.id: broker.name for broker in ruleset.brokers},
+            total=tally.total,
+            done=tally.done,
+            assessed=tally.done - tally.refused,
+            refused=tally.refused,
+            stopped=tally.stopped,
+            counts=counts,
+            risks=risks,
+            formats=[FORMATS[name].filename for name in formats],
+        )
+        with atomic_writer(out / INDEX) as stream:
+            for chunk in chunks:
+                stream.write(chunk.encode("utf-8"))
+
+
+def _index_template() -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from advisor.paths import templates_dir
+
+    environment = Environment(
+        loader=FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template("batch-index.html")
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress on a terminal, and the last word
+# ---------------------------------------------------------------------------------------------
+
+
+class Progress:
+    """A one-line progress display on a terminal, redrawn at most ten times a second."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._started = time.perf_counter()
+        self._drawn = 0.0
+        self._width = 0
+
+    def __call__(self, tally: Tally) -> None:
+        now = time.perf_counter()
+        if now - self._drawn < 0.1 and tally.done < tally.total:
+            return
+        self._drawn = now
+        rate = tally.done / max(now - self._started, 1e-9)
+        share = tally.done / tally.total if tally.total else 1.0
+        bar = "#" * int(share * 20)
+        line = f"[{bar:<20}] {tally.done:,}/{tally.total:,} files  {rate:,.0f}/s" + (
+            f"  {tally.refused:,} refused" if tally.refused else ""
+        )
+        self._stream.write("\r" + line.ljust(self._width))
+        self._stream.flush()
+        self._width = len(line)
+
+    def clear(self) -> None:
+        if self._width:
+            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.flush()
+            self._width = 0
+
+
+def summary_line(tally: Tally, out: Path, seconds: float) -> str:
+    """The one line that ends every run."""
+    from advisor.report import STYLE_NAMES
+
+    assessed = tally.done - tally.refused
+    styles = ", ".join(
+        f"{STYLE_NAMES[style]} {tally.recommendations[style]:,}"
+        for style in ("api", "event", "hybrid")
+        if tally.recommendations[style]
+    )
+    text = f"{assessed:,} of {tally.total:,} files assessed"
+    if styles:
+        text += f" ({styles})"
+    if tally.refused:
+        text += f", {tally.refused:,} refused (see the error column of {out / SUMMARY})"
+    if tally.stopped:
+        text += f"; stopped at the first refusal, {tally.total - tally.done:,} not read"
+    return f"{text}; overview in {out / INDEX} ({seconds:.1f} s)"
