@@ -1,0 +1,524 @@
+"""`advisor batch`: a mixed folder of good, malformed and hostile files, run in-process."""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from advisor import batch, files
+from advisor.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUIRED_COLUMNS = (
+    "file",
+    "name",
+    "recommendation",
+    "confidence",
+    "api_score",
+    "event_score",
+    "flows_api",
+    "flows_event",
+    "flows_hybrid",
+    "broker",
+    "error",
+)
+
+
+def assessment(name: str, *, trigger: str = "user_action", extra: str = "") -> str:
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f"""\
+name: "{quoted}"
+systems:
+  - id: shop
+  - id: crm
+flows:
+  - id: sync
+    source: shop
+    targets: [crm]
+    trigger: {trigger}
+    needs_response: {"true" if trigger == "user_action" else "false"}
+{extra}"""
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + level)}: &{chr(98 + level)} [{', '.join([f'*{chr(97 + level)}'] * 9)}]\n"
+    for level in range(8)
+)
+
+HOSTILE: dict[str, str | bytes] = {
+    "broken.yaml": "name: [unclosed\nsystems: {\n",
+    "unknown-key.yaml": assessment("Unknown key") + "colour: blue\n",
+    "binary.yaml": bytes(range(256)) * 4,
+    "empty.yaml": "",
+    "alias-bomb.yml": ALIAS_BOMB,
+    "not-a-mapping.yaml": "- just\n- a list\n",
+    "python-tag.yaml": "name: !!python/object/apply:os.system ['echo hi']\n",
+}
+GOOD: dict[str, str] = {
+    "escape.yaml": assessment("../../x"),
+    "absolute.yaml": assessment("/tmp/outside/abs"),
+    "dots.yaml": assessment(".."),
+    "unicode-only.yaml": assessment("日本語の統合"),
+    "html.yaml": assessment('<script>alert("x")</script> & <b>bold</b>', trigger="data_change"),
+    "dup-a.yaml": assessment("Duplicate name"),
+    "dup-b.yaml": assessment("Duplicate name", trigger="telemetry"),
+    "sub/deeper/nested.yml": assessment("Nested one", trigger="schedule"),
+    "spaced name.yaml": assessment("Spaced"),
+}
+
+
+@pytest.fixture
+def portfolio(tmp_path: Path) -> Path:
+    """A folder mixing the shipped examples with hostile and malformed files."""
+    folder = tmp_path / "portfolio"
+    folder.mkdir()
+    for example in sorted((ROOT / "examples").glob("*.yaml")):
+        shutil.copy(example, folder / example.name)
+    for name, content in {**HOSTILE, **GOOD}.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "skipped.yaml").write_text("not: read\n")
+    (folder / "notes.txt").write_text("not an assessment\n")
+    return folder
+
+
+def read_summary(out: Path) -> list[dict[str, str]]:
+    with (out / "summary.csv").open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary files an interrupted write would leave behind."""
+    return [path for path in folder.rglob("*") if path.name.endswith(".tmp")]
+
+
+def run_batch(*argv: str | Path) -> int:
+    return main(["batch", *map(str, argv)])
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole run
+# ---------------------------------------------------------------------------------------------
+
+
+def test_mixed_folder(portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    before = sorted(tmp_path.rglob("*"))
+    assert run_batch(portfolio, "--out", out, "--format", "json", "--jobs", "2") == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1  # the one-line summary, and no progress off a terminal
+    assert "refused" in captured.err
+
+    rows = read_summary(out)
+    expected_files = sorted(
+        str(path)
+        for path in portfolio.rglob("*")
+        if path.suffix in (".yaml", ".yml") and ".hidden" not in path.parts
+    )
+    assert [row["file"] for row in rows] == sorted(expected_files, key=Path)
+    assert set(REQUIRED_COLUMNS) <= set(rows[0])
+
+    good = [row for row in rows if not row["error"]]
+    refused = [row for row in rows if row["error"]]
+    assert len(good) == len(GOOD) + 6
+    assert {Path(row["file"]).name for row in refused} == set(HOSTILE)
+    for row in refused:
+        assert row["recommendation"] == row["name"] == row["folder"] == ""
+        assert main(["assess", row["file"], "--format", "json"]) == 1
+        said = capsys.readouterr().err.splitlines()
+        assert row["error"] == "\n".join(line.removeprefix("error: ") for line in said)
+    for row in good:
+        assert main(["assess", row["file"], "--format", "json"]) == 0
+        assessed = capsys.readouterr().out
+        assert row["recommendation"] in ("api", "event", "hybrid")
+        assert f'"recommendation": "{row["recommendation"]}"' in assessed
+        assert (out / row["folder"] / "result.json").read_text(encoding="utf-8") == assessed
+
+    # one folder per good file, nothing else, and nothing outside --out
+    folders = sorted(path.name for path in out.iterdir() if path.is_dir())
+    assert folders == sorted(row["folder"] for row in good)
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) for name in folders)
+    assert sorted(path.name for path in out.iterdir() if path.is_file()) == [
+        "index.html",
+        "summary.csv",
+    ]
+    after = sorted(path for path in tmp_path.rglob("*") if out not in (path, *path.parents))
+    assert after == before
+    assert not leftovers(out)
+
+    by_file = {Path(row["file"]).name: row for row in rows}
+    assert by_file["escape.yaml"]["folder"] == "x"
+    assert by_file["absolute.yaml"]["folder"] == "tmp-outside-abs"
+    assert by_file["dots.yaml"]["folder"] == "assessment"
+    assert by_file["unicode-only.yaml"]["folder"] == "assessment-2"
+    assert by_file["dup-a.yaml"]["folder"] == "duplicate-name"
+    assert by_file["dup-b.yaml"]["folder"] == "duplicate-name-2"
+    assert by_file["nested.yml"]["name"] == "Nested one"
+
+
+def test_index_is_self_contained_and_escaped(
+    portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert run_batch(portfolio, "--out", out, "--format", "json", "--jobs", "1") == 1
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)
+    assert "<link" not in page and "@import" not in page
+    rows = read_summary(out)
+    for row in rows:
+        if row["folder"]:
+            assert f'href="{row["folder"]}/result.json"' in page
+    # counts per recommendation, and the most frequent risks
+    counts = {style: sum(row["recommendation"] == style for row in rows) for style in ("api",)}
+    assert f"<strong>{counts['api']}</strong><span>API-driven</span>" in page
+    assert "Most frequent risks" in page and "Tight coupling to the callee" in page
+
+
+def test_jobs_do_not_change_the_output(
+    portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert run_batch(portfolio, "--out", one, "--jobs", "1") == 1
+    assert run_batch(portfolio, "--out", two, "--jobs", "2") == 1
+    first, second = tree(one), tree(two)
+    assert len(first) > 10
+    assert first == second
+
+
+def test_parallel_run_is_ordered_with_many_chunks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More chunks than the window holds, so results wait for their turn."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    triggers = ("user_action", "data_change", "schedule", "telemetry")
+    for index in range(60):
+        content = assessment(f"Item {index % 7}", trigger=triggers[index % 4])
+        if index % 13 == 5:
+            content = "name: [broken\n"
+        (folder / f"{index:03d}.yaml").write_text(content)
+    monkeypatch.setattr(batch, "chunk_size", lambda inputs, jobs: 2)
+    assert run_batch(folder, "--out", tmp_path / "a", "--jobs", "2", "--format", "json") == 1
+    assert run_batch(folder, "--out", tmp_path / "b", "--jobs", "1", "--format", "json") == 1
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    rows = read_summary(tmp_path / "a")
+    assert [Path(row["file"]).name for row in rows] == [f"{i:03d}.yaml" for i in range(60)]
+    assert sum(bool(row["error"]) for row in rows) == 5
+
+
+def test_all_good_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run_batch(ROOT / "examples", "--out", out, "--jobs", "1") == 0
+    rows = read_summary(out)
+    assert len(rows) == 6 and not any(row["error"] for row in rows)
+    err = capsys.readouterr().err
+    assert err.startswith("advisor: 6 of 6 files assessed") and err.count("\n") == 1
+
+
+def test_fail_fast_stops_at_the_first_refusal(
+    portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert run_batch(portfolio, "--out", out, "--fail-fast", "--jobs", "2") == 1
+    rows = read_summary(out)
+    assert rows[-1]["error"] and not any(row["error"] for row in rows[:-1])
+    assert Path(rows[-1]["file"]).name == "alias-bomb.yml"  # the first refused, in path order
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(
+        row["folder"] for row in rows[:-1]
+    )
+    assert "stopped at the first refusal" in capsys.readouterr().err
+    assert "The run stopped at the first refused file" in (out / "index.html").read_text()
+
+
+def test_a_rerun_replaces_what_it_produces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    target = folder / "one.yaml"
+    target.write_text(assessment("Changing", trigger="user_action"))
+    assert run_batch(folder, "--out", out, "--format", "json") == 0
+    first = (out / "changing" / "result.json").read_text()
+    target.write_text(assessment("Changing", trigger="telemetry"))
+    (folder / "two.yaml").write_text("name: [broken\n")
+    assert run_batch(folder, "--out", out, "--format", "json") == 1
+    second = (out / "changing" / "result.json").read_text()
+    assert first != second and '"recommendation": "event"' in second
+    assert [row["file"] for row in read_summary(out)] == [str(target), str(folder / "two.yaml")]
+    assert sorted(path.name for path in out.iterdir()) == ["changing", "index.html", "summary.csv"]
+    assert not leftovers(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Interruptions
+# ---------------------------------------------------------------------------------------------
+
+
+def _interrupt_on(monkeypatch: pytest.MonkeyPatch, call: int, error: BaseException) -> None:
+    """The `call`-th rename of a finished temporary file is interrupted."""
+    calls = 0
+    real = os.replace
+
+    def replace(source: str, target: str | Path) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == call:
+            raise error
+        real(source, target)
+
+    monkeypatch.setattr(files.os, "replace", replace)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_leaves_no_half_written_file(
+    portfolio: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    jobs: str,
+) -> None:
+    out = tmp_path / "out"
+    _interrupt_on(monkeypatch, 4, KeyboardInterrupt())
+    assert run_batch(portfolio, "--out", out, "--jobs", jobs) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert not leftovers(out)
+    assert not (out / "summary.csv").exists() and not (out / "index.html").exists()
+    written = [path for path in out.rglob("*") if path.is_file()]
+    assert len(written) == 3  # the reports finished before the interruption, whole
+    assert not multiprocessing.active_children()
+
+
+def test_interrupted_rerun_keeps_the_previous_summary_whole(
+    portfolio: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out"
+    assert run_batch(portfolio, "--out", out, "--jobs", "1") == 1
+    summary = (out / "summary.csv").read_bytes()
+    total = len(read_summary(out))
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "write_index", interrupt)
+    assert run_batch(portfolio, "--out", out, "--jobs", "1") == 130
+    assert (out / "summary.csv").read_bytes() == summary
+    assert len(read_summary(out)) == total
+    assert not leftovers(out)
+
+
+class _FullDisk(io.RawIOBase):
+    """Takes half of what it is given, then fails as a full disk does."""
+
+    def __init__(self, real: io.BufferedWriter) -> None:
+        self.real = real
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.real.write(bytes(data)[: len(data) // 2])
+        self.real.flush()
+        raise OSError(28, "No space left on device")
+
+    def close(self) -> None:
+        self.real.close()
+        super().close()
+
+
+def test_a_failing_write_leaves_no_half_written_file(
+    portfolio: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out"
+    calls = 0
+    real = os.fdopen
+
+    def fdopen(handle: int, mode: str) -> object:
+        nonlocal calls
+        calls += 1
+        stream = real(handle, mode)
+        return _FullDisk(stream) if calls == 5 else stream
+
+    monkeypatch.setattr(files.os, "fdopen", fdopen)
+    assert run_batch(portfolio, "--out", out, "--jobs", "1", "--format", "json") == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert not leftovers(out)
+    for path in out.rglob("*.json"):
+        assert path.read_text(encoding="utf-8").endswith("}\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrong usage
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--format", "jsn"], "unknown format 'jsn'; did you mean 'json'?"),
+        (["--format", "json,pdf"], "unknown format 'pdf'"),
+        (["--format", ","], "--format needs at least one of"),
+        (["--jobs", "0"], "--jobs must be 1 or more"),
+        (["--jobs", "two"], "invalid int value"),
+        (["--no-default-rules"], "--no-default-rules needs at least one --rules PATH"),
+    ],
+)
+def test_usage_errors(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert run_batch(ROOT / "examples", "--out", out, *argv) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_usage_errors_about_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run_batch(tmp_path / "missing", ROOT / "examples", "--out", out) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert run_batch(tmp_path / "empty", "--out", out) == 2
+    assert "no *.yaml or *.yml files" in capsys.readouterr().err
+    assert run_batch(ROOT / "examples") == 2  # --out is required
+    assert "--out" in capsys.readouterr().err
+    (tmp_path / "file").write_text("")
+    assert run_batch(ROOT / "examples", "--out", tmp_path / "file") == 2
+    assert "cannot write" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_refused_rules_exit_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules: [{id: x}]\n")
+    assert run_batch(ROOT / "examples", "--out", tmp_path / "out", "--rules", rules) == 1
+    assert str(rules) in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The parts
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Booking platform", "booking-platform"),
+        ("../../x", "x"),
+        ("/etc/passwd", "etc-passwd"),
+        ("C:\\Windows\\system32", "c-windows-system32"),
+        ("..", "assessment"),
+        ("", "assessment"),
+        ("日本語", "assessment"),
+        ("Ünïcödé café", "unicode-cafe"),
+        ("CON", "con-assessment"),
+        ("a" * 100, "a" * 60),
+        ("word " * 30, ("word-" * 12).rstrip("-")),
+    ],
+)
+def test_slug(name: str, expected: str) -> None:
+    assert batch.slug(name) == expected
+
+
+@given(st.text())
+def test_a_slug_never_leaves_its_folder(name: str) -> None:
+    value = batch.slug(name)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value)
+    assert len(value) <= batch.SLUG_LENGTH + len("-assessment")
+    assert (Path("/out") / value).parent == Path("/out")
+
+
+def test_collisions_are_numbered_in_input_order() -> None:
+    slugs = batch.Slugs()
+    claimed = [slugs.claim(name) for name in ("A", "a", "A!", "a-2", "../a", "")]
+    assert claimed == ["a", "a-2", "a-3", "a-2-2", "a-4", "assessment"]
+
+
+def test_discover(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.yml").write_text("")
+    (tmp_path / "b" / "a.yaml").write_text("")
+    (tmp_path / "a.yaml").write_text("")
+    (tmp_path / "c.txt").write_text("")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.yaml").write_text("")
+    (tmp_path / ".hidden.yaml").write_text("")
+    named = tmp_path / "c.txt"
+    found = batch.discover([tmp_path / "b", tmp_path, named, tmp_path / "a.yaml"])
+    assert found == [
+        tmp_path / "a.yaml",
+        tmp_path / "b" / "a.yaml",
+        tmp_path / "b" / "z.yml",
+        named,
+    ]
+    with pytest.raises(FileNotFoundError, match="nope"):
+        batch.discover([tmp_path / "nope"])
+
+
+def test_parse_formats() -> None:
+    assert batch.parse_formats(" JSON , json") == ("json",)
+    assert batch.default_formats() == tuple(
+        name for name in batch.DEFAULT_FORMATS if name in batch.FORMATS
+    )
+    with pytest.raises(ValueError, match="did you mean 'json'"):
+        batch.parse_formats("jason")
+
+
+def test_progress_draws_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    stream = io.StringIO()
+    progress = batch.Progress(stream)
+    tally = batch.Tally(total=3)
+    for _ in range(3):
+        tally.done += 1
+        progress(tally)
+    progress.clear()
+    text = stream.getvalue()
+    assert "\n" not in text
+    assert "3/3 files" in text and "/s" in text
+    assert text.endswith("\r")
+
+
+def test_progress_shows_on_a_terminal_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert run_batch(ROOT / "examples", "--out", tmp_path / "out", "--jobs", "1") == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    progress, _, summary = captured.err.rpartition("\r")
+    assert "6/6 files" in progress
+    assert summary.startswith("advisor: 6 of 6 files assessed")
+
+
+def test_atomic_writer_respects_the_umask(tmp_path: Path) -> None:
+    files.write_atomic(tmp_path / "a.txt", b"x", sync=False)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~mask
