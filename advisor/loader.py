@@ -63,6 +63,28 @@ class _StrictLoader(_Parser):  # type: ignore[misc]
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
+    # The parser asks these of every node. With no path resolvers, a plain scalar's tag depends on
+    # its text alone, so it is worked out once per distinct text (the same few recur throughout).
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= 64 and len(_PLAIN_TAGS) < _PLAIN_TAGS_KEPT:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+
+    def descend_resolver(self, current_node: yaml.Node | None, current_index: Any) -> None:
+        pass  # no path resolvers: nothing to track
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_KEPT = 4096
+
 
 for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
     for _tag, _regexp in _resolvers:
@@ -134,8 +156,11 @@ def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node]:
         node = loader.get_single_node()
         if node is None:
             raise InputError([Problem(name, "is empty; an assessment starts with `name:`")])
-        _check_aliases(node, name)
-        data = loader.construct_document(node)
+        if "&" in text:  # anchors, so maybe aliases: count them and what they expand to
+            _check_aliases(node, name)
+            data = loader.construct_document(node)
+        else:  # no anchor, no alias: a plain tree
+            data = _construct_tree(loader, node, name)
     except yaml.MarkedYAMLError as error:
         raise InputError([_yaml_problem(error, name)]) from None
     except yaml.YAMLError as error:
@@ -211,6 +236,84 @@ def _check_aliases(root: yaml.Node, name: str) -> None:
             sizes[id(node)] = 0
             stack.append((node, True))
             stack.extend((child, False) for child in _children(node))
+
+
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null"))
+
+
+class _Unusual(Exception):
+    """The document needs the general constructor."""
+
+
+def _construct_tree(loader: _StrictLoader, root: yaml.Node, name: str) -> Any:
+    """What `_check_aliases` then `construct_document` give for a document without anchors, in
+    one pass and without the general constructor's per-node overhead. Anything unusual (an
+    explicit tag, a merge key, a duplicate or unhashable key, too many values) is left to the
+    general path, which also words the problem exactly as always."""
+    try:
+        return _tree_data(loader, root)
+    except _Unusual:
+        _check_aliases(root, name)
+        return loader.construct_document(root)
+
+
+def _tree_data(loader: _StrictLoader, root: yaml.Node) -> dict[Any, Any]:
+    if type(root) is not yaml.MappingNode or root.tag != _MAP:
+        raise _Unusual
+    data: dict[Any, Any] = {}
+    stack: list[tuple[yaml.Node, dict[Any, Any] | list[Any]]] = [(root, data)]
+    size = 1  # nodes, as `_check_aliases` counts them: a tree has no more than this
+    while stack:
+        node, target = stack.pop()
+        if isinstance(target, dict):
+            size += 2 * len(node.value)
+            if size > MAX_NODES:
+                raise _Unusual
+            for key_node, value_node in node.value:
+                if type(key_node) is not yaml.ScalarNode:
+                    raise _Unusual
+                key = _scalar(loader, key_node)
+                if key in target:
+                    raise _Unusual
+                target[key] = _tree_value(loader, value_node, stack)
+        else:
+            size += len(node.value)
+            if size > MAX_NODES:
+                raise _Unusual
+            target += [_tree_value(loader, item, stack) for item in node.value]
+    return data
+
+
+def _tree_value(
+    loader: _StrictLoader,
+    node: yaml.Node,
+    stack: list[tuple[yaml.Node, dict[Any, Any] | list[Any]]],
+) -> Any:
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        return _scalar(loader, node)
+    container: dict[Any, Any] | list[Any]
+    if kind is yaml.MappingNode and node.tag == _MAP:
+        container = {}
+    elif kind is yaml.SequenceNode and node.tag == _SEQ:
+        container = []
+    else:
+        raise _Unusual
+    stack.append((node, container))
+    return container  # filled when its turn on the stack comes, as the constructor does
+
+
+def _scalar(loader: _StrictLoader, node: yaml.Node) -> Any:
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag not in _SCALAR_TAGS:
+        raise _Unusual
+    try:
+        return loader.yaml_constructors[tag](loader, node)
+    except Exception:
+        raise _Unusual from None
 
 
 def _at(name: str, node: yaml.Node, message: str) -> Problem:
