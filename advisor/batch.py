@@ -1,33 +1,42 @@
 """Batch assessments: every YAML file under some paths, one report folder each, one summary.
 
 `run()` assesses the inputs in sorted path order (in parallel worker processes with `jobs > 1`),
-writes each good assessment's formats into `OUT/<slug>/`, streams one row per input into
+puts each good assessment's formats into `OUT/<slug>/`, streams one row per input into
 `OUT/summary.csv` and ends with `OUT/index.html`, an overview of the whole portfolio. The output
 is the same, byte for byte, whatever the number of jobs: results are taken in input order, and
-folder names are given out in that order too. Every file is written atomically, so an
-interrupted run leaves whole files only; memory stays flat however many inputs there are.
+folder names are given out in that order too. Memory stays flat however many inputs there are.
+
+Nothing is ever seen half-written: whoever assesses a file (a worker) writes its formats into a
+private staging folder inside OUT, and the run publishes that folder under its name with a
+rename; the summary and the overview are written to temporary files and renamed. An interrupted
+run removes the staging folder. Report files are not synced to disk one by one (that would cost
+more than assessing them); the summary and the overview, written last, are.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import gc
 import io
 import os
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import time
 import unicodedata
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from advisor.errors import InputError
-from advisor.files import atomic_writer, write_atomic
+from advisor.files import atomic_writer
 
 if TYPE_CHECKING:
     from advisor.models import Assessment, Result
@@ -200,7 +209,8 @@ class Outcome:
     styles: tuple[int, int, int] = (0, 0, 0)  # flows that are api, event, hybrid
     broker: str = ""
     risks: tuple[tuple[str, str], ...] = ()  # (id, title)
-    outputs: tuple[tuple[str, bytes], ...] = ()  # (file name, data)
+    outputs: tuple[tuple[str, bytes], ...] = ()  # (file name, data), until staged
+    staged: str = ""  # the folder its files wait in, to be published under its name
 
     @property
     def refused(self) -> bool:
@@ -261,27 +271,59 @@ def assess_file(path: Path, ruleset: Ruleset, formats: Sequence[str]) -> Outcome
     )
 
 
+def stage(outcome: Outcome, folder: Path) -> Outcome:
+    """Write a good outcome's files into `folder`, a private one in the staging area, and drop
+    the bytes: only the parent knows the name the folder is published under (see `publish`)."""
+    if not outcome.outputs:
+        return outcome
+    folder.mkdir()
+    for filename, data in outcome.outputs:
+        _write_new(folder / filename, data)
+    return replace(outcome, outputs=(), staged=str(folder))
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    with path.open("xb") as stream:
+        stream.write(data)
+
+
+def publish(staged: Path, folder: Path) -> None:
+    """Move a staged report folder into place: in one rename when the folder is new, file by
+    file (each replaced in one step) over an earlier run's folder."""
+    try:
+        os.rename(staged, folder)
+        return
+    except OSError as error:
+        if error.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR):
+            raise
+    if folder.is_symlink() or not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "is in the way: not a folder", str(folder))
+    for name in sorted(os.listdir(staged)):
+        os.replace(staged / name, folder / name)
+    staged.rmdir()
+
+
 # ---------------------------------------------------------------------------------------------
 # Many inputs, in parallel, in input order
 # ---------------------------------------------------------------------------------------------
 
-_worker: tuple[Ruleset, tuple[str, ...]] | None = None
+_worker: tuple[Ruleset, tuple[str, ...], Path] | None = None
 
 
-def _start_worker(ruleset: Ruleset, formats: tuple[str, ...]) -> None:
+def _start_worker(ruleset: Ruleset, formats: tuple[str, ...], staging: Path) -> None:
     """Once per worker process: keep the rules, leave Ctrl-C to the parent."""
-    import gc
-
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = (ruleset, formats)
+    _worker = (ruleset, formats, staging)
     gc.freeze()  # the rules and modules stay for good: spare the collector from walking them
 
 
-def _assess_chunk(paths: Sequence[Path]) -> list[Outcome]:
+def _assess_chunk(chunk: Sequence[tuple[int, Path]]) -> list[Outcome]:
     assert _worker is not None, "the worker was not started"
-    ruleset, formats = _worker
-    return [assess_file(path, ruleset, formats) for path in paths]
+    ruleset, formats, staging = _worker
+    return [
+        stage(assess_file(path, ruleset, formats), staging / str(index)) for index, path in chunk
+    ]
 
 
 def chunk_size(inputs: int, jobs: int) -> int:
@@ -290,21 +332,31 @@ def chunk_size(inputs: int, jobs: int) -> int:
 
 
 def outcomes(
-    inputs: Sequence[Path], ruleset: Ruleset, formats: tuple[str, ...], jobs: int
+    inputs: Sequence[Path],
+    ruleset: Ruleset,
+    formats: tuple[str, ...],
+    jobs: int,
+    staging: Path,
 ) -> Generator[Outcome, None, None]:
-    """Every input's outcome, in input order. With `jobs > 1`, worker processes assess chunks of
-    files while at most a few chunks per worker wait to be taken, so memory stays flat."""
+    """Every input's outcome, its files staged, in input order. With `jobs > 1`, worker processes
+    assess chunks of files while at most a few chunks per worker wait to be taken, so memory
+    stays flat. Closing the generator stops the workers."""
+    numbered = list(enumerate(inputs))
     jobs = max(1, min(jobs, len(inputs)))
     if jobs == 1:
-        for path in inputs:
-            yield assess_file(path, ruleset, formats)
+        gc.freeze()  # what is loaded stays for the run: spare the collector from walking it
+        try:
+            for index, path in numbered:
+                yield stage(assess_file(path, ruleset, formats), staging / str(index))
+        finally:
+            gc.unfreeze()
         return
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     size = chunk_size(len(inputs), jobs)
-    chunks = (inputs[start : start + size] for start in range(0, len(inputs), size))
-    pool = context.Pool(jobs, initializer=_start_worker, initargs=(ruleset, formats))
+    chunks = (numbered[start : start + size] for start in range(0, len(numbered), size))
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(ruleset, formats, staging))
     try:
         pending = deque(
             pool.apply_async(_assess_chunk, (chunk,)) for chunk in islice(chunks, jobs * 4)
@@ -363,7 +415,8 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     tally = Tally(total=len(inputs))
     slugs = Slugs()
-    stream = outcomes(inputs, ruleset, formats, jobs)
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=".batch-", suffix=".tmp"))
+    stream = outcomes(inputs, ruleset, formats, jobs, staging)
     try:
         with atomic_writer(out / SUMMARY) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
@@ -371,8 +424,8 @@ def run(
             writer.writerow(COLUMNS)
             for outcome in stream:
                 folder = "" if outcome.refused else slugs.claim(outcome.name)
-                if outcome.outputs:
-                    _write_reports(out / folder, outcome.outputs)
+                if outcome.staged:
+                    publish(Path(outcome.staged), out / folder)
                 writer.writerow(outcome.row(folder))
                 tally.add(outcome)
                 if progress is not None:
@@ -383,17 +436,10 @@ def run(
             text.flush()
             text.detach()
     finally:
-        stream.close()
+        stream.close()  # stops the workers first: nothing writes into the staging area after
+        shutil.rmtree(staging, ignore_errors=True)
     write_index(out, tally, formats, ruleset)
     return tally
-
-
-def _write_reports(folder: Path, outputs: Iterable[tuple[str, bytes]]) -> None:
-    folder.mkdir(exist_ok=True)
-    for filename, data in outputs:
-        # Atomic (never seen half-written), not synced one by one: that would cost more than
-        # assessing the file. The summary and the index, written last, are synced.
-        write_atomic(folder / filename, data, sync=False)
 
 
 # ---------------------------------------------------------------------------------------------

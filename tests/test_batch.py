@@ -274,24 +274,57 @@ def test_a_rerun_replaces_what_it_produces(
     assert not leftovers(out)
 
 
+def test_a_symlink_in_the_way_is_not_followed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, out, elsewhere = tmp_path / "in", tmp_path / "out", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (folder / "one.yaml").write_text(assessment("Changing"))
+    out.mkdir()
+    (out / "changing").symlink_to(elsewhere)
+    assert run_batch(folder, "--out", out, "--format", "json") == 2
+    assert "in the way" in capsys.readouterr().err
+    assert not list(elsewhere.iterdir())
+    assert not leftovers(out)
+
+
 # ---------------------------------------------------------------------------------------------
 # Interruptions
 # ---------------------------------------------------------------------------------------------
 
 
-def _interrupt_on(monkeypatch: pytest.MonkeyPatch, call: int, error: BaseException) -> None:
-    """The `call`-th rename of a finished temporary file is interrupted."""
+def _fail_on(
+    monkeypatch: pytest.MonkeyPatch, name: str, call: int, error: BaseException, half: bool
+) -> None:
+    """The `call`-th call of `batch.<name>` fails, after writing half its data when `half`."""
     calls = 0
-    real = os.replace
+    real = getattr(batch, name)
 
-    def replace(source: str, target: str | Path) -> None:
+    def failing(path: Path, data: bytes) -> None:
         nonlocal calls
         calls += 1
         if calls == call:
+            if half:
+                path.write_bytes(data[: len(data) // 2])
             raise error
-        real(source, target)
+        real(path, data)
 
-    monkeypatch.setattr(files.os, "replace", replace)
+    monkeypatch.setattr(batch, name, failing)
+
+
+def _interrupt_publishing(monkeypatch: pytest.MonkeyPatch, call: int) -> None:
+    calls = 0
+    real = batch.publish
+
+    def publish(staged: Path, folder: Path) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == call:
+            raise KeyboardInterrupt
+        real(staged, folder)
+
+    monkeypatch.setattr(batch, "publish", publish)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -303,14 +336,32 @@ def test_ctrl_c_leaves_no_half_written_file(
     jobs: str,
 ) -> None:
     out = tmp_path / "out"
-    _interrupt_on(monkeypatch, 4, KeyboardInterrupt())
-    assert run_batch(portfolio, "--out", out, "--jobs", jobs) == 130
+    _interrupt_publishing(monkeypatch, 4)
+    assert run_batch(portfolio, "--out", out, "--jobs", jobs, "--format", "json") == 130
     assert "interrupted" in capsys.readouterr().err
     assert not leftovers(out)
     assert not (out / "summary.csv").exists() and not (out / "index.html").exists()
-    written = [path for path in out.rglob("*") if path.is_file()]
-    assert len(written) == 3  # the reports finished before the interruption, whole
+    published = list(out.iterdir())  # the three published before, whole, and nothing else
+    assert len(published) == 3
+    for folder in published:
+        assert [path.name for path in folder.iterdir()] == ["result.json"]
+        assert (folder / "result.json").read_text(encoding="utf-8").endswith("}\n")
     assert not multiprocessing.active_children()
+
+
+def test_ctrl_c_while_writing_a_report(
+    portfolio: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out"
+    _fail_on(monkeypatch, "_write_new", 3, KeyboardInterrupt(), half=True)
+    assert run_batch(portfolio, "--out", out, "--jobs", "1", "--format", "json") == 130
+    assert not leftovers(out)
+    assert len(list(out.glob("*/result.json"))) == 2
+    for report in out.glob("*/result.json"):
+        assert report.read_text(encoding="utf-8").endswith("}\n")
 
 
 def test_interrupted_rerun_keeps_the_previous_summary_whole(
@@ -334,22 +385,6 @@ def test_interrupted_rerun_keeps_the_previous_summary_whole(
     assert not leftovers(out)
 
 
-class _FullDisk(io.RawIOBase):
-    """Takes half of what it is given, then fails as a full disk does."""
-
-    def __init__(self, real: io.BufferedWriter) -> None:
-        self.real = real
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        self.real.write(bytes(data)[: len(data) // 2])
-        self.real.flush()
-        raise OSError(28, "No space left on device")
-
-    def close(self) -> None:
-        self.real.close()
-        super().close()
-
-
 def test_a_failing_write_leaves_no_half_written_file(
     portfolio: Path,
     tmp_path: Path,
@@ -357,21 +392,32 @@ def test_a_failing_write_leaves_no_half_written_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     out = tmp_path / "out"
-    calls = 0
-    real = os.fdopen
-
-    def fdopen(handle: int, mode: str) -> object:
-        nonlocal calls
-        calls += 1
-        stream = real(handle, mode)
-        return _FullDisk(stream) if calls == 5 else stream
-
-    monkeypatch.setattr(files.os, "fdopen", fdopen)
+    _fail_on(monkeypatch, "_write_new", 5, OSError(28, "No space left on device"), half=True)
     assert run_batch(portfolio, "--out", out, "--jobs", "1", "--format", "json") == 2
     assert "No space left on device" in capsys.readouterr().err
     assert not leftovers(out)
+    assert len(list(out.glob("*/result.json"))) == 4
     for path in out.rglob("*.json"):
         assert path.read_text(encoding="utf-8").endswith("}\n")
+
+
+def test_a_failing_summary_write_leaves_no_temporary_file(
+    portfolio: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out"
+    real = os.fsync
+
+    def fsync(handle: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    assert run_batch(portfolio, "--out", out, "--jobs", "1", "--format", "json") == 2
+    monkeypatch.setattr(files.os, "fsync", real)
+    assert "Input/output error" in capsys.readouterr().err
+    assert not leftovers(out) and not (out / "summary.csv").exists()
 
 
 # ---------------------------------------------------------------------------------------------
