@@ -31,7 +31,7 @@ from advisor.models import (
     Style,
     StyleDecision,
 )
-from advisor.ruleset import Ruleset, Settings, fill
+from advisor.ruleset import Rule, Ruleset, Settings, fill, placeholders
 
 POLLED_TRIGGERS = frozenset({"data_change", "telemetry"})
 
@@ -129,18 +129,60 @@ class _Tally:
     reasons: tuple[Reason, ...]
 
 
+class _Compiled:
+    """A rule set's conditions as functions, and the reasons its rules have given so far: a rule
+    with the same quoted facts gives the same (immutable) reason, so it is made once."""
+
+    REASONS_KEPT = 20_000
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.rules = tuple(
+            (index, rule, rule.when.compile(), placeholders(rule.explanation))
+            for index, rule in enumerate(ruleset.rules)
+        )
+        self.hybrid = tuple((rule, rule.when.compile()) for rule in ruleset.hybrid)
+        self.risks = tuple((rule, rule.when.compile()) for rule in ruleset.risks)
+        self._reasons: dict[tuple[int, tuple[FactValue, ...]], Reason] = {}
+
+    def reason(
+        self, index: int, rule: Rule, quoted: tuple[str, ...], facts: dict[str, FactValue]
+    ) -> Reason:
+        key = (index, tuple(map(facts.get, quoted)))
+        reason = self._reasons.get(key)
+        if reason is None:
+            reason = Reason(
+                rule=rule.id,
+                criterion=rule.criterion,
+                favours=rule.favours,
+                points=rule.points,
+                explanation=fill(rule.explanation, facts),
+            )
+            if len(self._reasons) >= self.REASONS_KEPT:
+                self._reasons.clear()
+            self._reasons[key] = reason
+        return reason
+
+
+_COMPILED: dict[int, tuple[Ruleset, _Compiled]] = {}
+
+
+def _compiled(ruleset: Ruleset) -> _Compiled:
+    """The rule set compiled once; the few latest are kept (with the rule set, so ids stay)."""
+    kept = _COMPILED.get(id(ruleset))
+    if kept is None or kept[0] is not ruleset:
+        if len(_COMPILED) >= 4:
+            _COMPILED.clear()
+        kept = _COMPILED[id(ruleset)] = (ruleset, _Compiled(ruleset))
+    return kept[1]
+
+
 def tally(facts: dict[str, FactValue], ruleset: Ruleset) -> _Tally:
     """Every rule that holds, with its points, in rules order."""
+    compiled = _compiled(ruleset)
     reasons = tuple(
-        Reason(
-            rule=rule.id,
-            criterion=rule.criterion,
-            favours=rule.favours,
-            points=rule.points,
-            explanation=fill(rule.explanation, facts),
-        )
-        for rule in ruleset.rules
-        if rule.when.holds(facts)
+        compiled.reason(index, rule, quoted, facts)
+        for index, rule, test, quoted in compiled.rules
+        if test(facts)
     )
     api = sum(reason.points for reason in reasons if reason.favours == "api")
     event = sum(reason.points for reason in reasons if reason.favours == "event")
@@ -188,8 +230,8 @@ def decide(
     lead = scores.event - scores.api
     margin = settings.style_margin
     if lead >= margin:
-        for rule in ruleset.hybrid:
-            if rule.when.holds(facts):
+        for rule, test in _compiled(ruleset).hybrid:
+            if test(facts):
                 return "hybrid", StyleDecision(
                     rule=rule.id, explanation=fill(rule.explanation, facts)
                 )
@@ -311,10 +353,8 @@ def find_risks(
         for flow, flow_fact in zip(flows, facts, strict=True)
     ]
     risks = []
-    for rule in ruleset.risks:
-        applies = tuple(
-            flow.id for flow, fact in zip(flows, styled, strict=True) if rule.when.holds(fact)
-        )
+    for rule, test in _compiled(ruleset).risks:
+        applies = tuple(flow.id for flow, fact in zip(flows, styled, strict=True) if test(fact))
         if applies:
             risks.append(
                 Risk(id=rule.id, title=rule.title, mitigation=rule.mitigation, flows=applies)

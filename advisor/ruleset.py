@@ -7,8 +7,9 @@ Every name a condition uses is checked against `advisor.facts.FACTS` when the fi
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from difflib import get_close_matches
 from typing import Any, Literal
 
@@ -107,6 +108,45 @@ class Condition(_Frozen):
             return not self.not_.holds(facts)
         return _test(self.op, facts[self.fact or ""], self.value)
 
+    def compile(self) -> Callable[[Facts], bool]:
+        """The condition as a function: what `holds` answers, without walking the tree each time
+        (for the engine, which asks every condition of every flow)."""
+        if self.all is not None:
+            parts = tuple(part.compile() for part in self.all)
+
+            def every(facts: Facts) -> bool:
+                for part in parts:  # noqa: SIM110 - a loop, not all(generator): twice as fast
+                    if not part(facts):
+                        return False
+                return True
+
+            return every
+        if self.any is not None:
+            parts = tuple(part.compile() for part in self.any)
+
+            def some(facts: Facts) -> bool:
+                for part in parts:  # noqa: SIM110 - as above
+                    if part(facts):
+                        return True
+                return False
+
+            return some
+        if self.not_ is not None:
+            inner = self.not_.compile()
+            return lambda facts: not inner(facts)
+        name, expected = self.fact or "", self.value
+        if self.op == "eq":  # the commonest test, inlined: as _OPERATORS["eq"]
+            return lambda facts: (actual := facts[name]) is not None and actual == expected
+        if self.op in _COMPARISONS:  # as _number(...) in _OPERATORS, the bound made a float once
+            compare, bound = _COMPARISONS[self.op], float(expected)
+            return lambda facts: (
+                isinstance(actual := facts[name], _NUMBERS)
+                and not isinstance(actual, bool)
+                and compare(actual, bound)
+            )
+        test = _OPERATORS[self.op or ""]
+        return lambda facts: test(facts[name], expected)
+
     def facts_used(self) -> Iterator[str]:
         if self.fact is not None:
             yield self.fact
@@ -151,33 +191,39 @@ def _scalar_problem(fact: Fact, value: Any) -> str | None:
     return None
 
 
+_COMPARISONS: dict[str, Callable[[Any, float], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
+
+
+_NUMBERS = (float, int)
+
+
+def _is_number(value: FactValue) -> bool:
+    return isinstance(value, _NUMBERS) and not isinstance(value, bool)
+
+
+def _number(compare: Callable[[Any, float], bool]) -> Callable[[FactValue, Any], bool]:
+    return lambda actual, expected: _is_number(actual) and compare(actual, float(expected))
+
+
+_OPERATORS: dict[str, Callable[[FactValue, Any], bool]] = {
+    "exists": lambda actual, expected: (actual is not None) is bool(expected),
+    "eq": lambda actual, expected: actual is not None and bool(actual == expected),
+    "ne": lambda actual, expected: actual is not None and bool(actual != expected),
+    "in": lambda actual, expected: actual is not None and actual in expected,
+    "not_in": lambda actual, expected: actual is not None and actual not in expected,
+    "contains": lambda actual, expected: isinstance(actual, frozenset) and expected in actual,
+    "lacks": lambda actual, expected: isinstance(actual, frozenset) and expected not in actual,
+    **{op: _number(compare) for op, compare in _COMPARISONS.items()},
+}
+
+
 def _test(op: str | None, actual: FactValue, expected: Any) -> bool:
-    if op == "exists":
-        return (actual is not None) is bool(expected)
-    if actual is None:
-        return False
-    if op == "eq":
-        return bool(actual == expected)
-    if op == "ne":
-        return bool(actual != expected)
-    if op == "in":
-        return actual in expected
-    if op == "not_in":
-        return actual not in expected
-    if op == "contains":
-        return isinstance(actual, frozenset) and expected in actual
-    if op == "lacks":
-        return isinstance(actual, frozenset) and expected not in actual
-    if not isinstance(actual, float | int) or isinstance(actual, bool):
-        return False
-    number = float(expected)
-    if op == "lt":
-        return actual < number
-    if op == "le":
-        return actual <= number
-    if op == "gt":
-        return actual > number
-    return actual >= number  # ge: the operators were validated at load
+    return _OPERATORS[op or ""](actual, expected)  # the operators were validated at load
 
 
 def _check_placeholders(text: str, scope: Scope) -> None:
@@ -189,6 +235,11 @@ def _check_placeholders(text: str, scope: Scope) -> None:
                 "unknown placeholder {{{name}}} in the text{hint}",
                 {"name": name, "hint": _did_you_mean(name, FACTS)},
             )
+
+
+def placeholders(text: str) -> tuple[str, ...]:
+    """The facts an explanation quotes, as `{fact.name}`."""
+    return tuple(_PLACEHOLDER.findall(text))
 
 
 def fill(text: str, facts: Facts) -> str:
