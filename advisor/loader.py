@@ -235,12 +235,24 @@ def validate(model: type[_Model], data: Any, node: yaml.Node, name: str) -> _Mod
     try:
         return model.model_validate(data)
     except ValidationError as error:
+        details = _without_echoes(error.errors(include_url=False))
         problems = [
-            problem
-            for detail in error.errors(include_url=False)
-            for problem in _problems(model, detail, data, node, name)
+            problem for detail in details for problem in _problems(model, detail, data, node, name)
         ]
         raise InputError(_sorted(problems)) from None
+
+
+def _without_echoes(details: list[Any]) -> list[Any]:
+    """Drop "too short" for a list whose items were themselves refused: it only echoes them."""
+    locs = [tuple(detail["loc"]) for detail in details]
+
+    def echoes(detail: Any) -> bool:
+        loc = tuple(detail["loc"])
+        return detail["type"] == "too_short" and any(
+            len(other) > len(loc) and other[: len(loc)] == loc for other in locs
+        )
+
+    return [detail for detail in details if not echoes(detail)]
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

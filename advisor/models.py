@@ -58,7 +58,7 @@ class Context(_Frozen):
         twice = sorted(goal for goal, count in Counter(goals).items() if count > 1)
         if twice:
             raise PydanticCustomError(
-                "duplicate_goal", "goal {goal!r} is listed twice", {"goal": twice[0]}
+                "duplicate_goal", "goal '{goal}' is listed twice", {"goal": twice[0]}
             )
         return goals
 
@@ -192,7 +192,7 @@ def _unknown_system(name: str, known: list[str]) -> str:
     close = get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         return f"{message}; did you mean {close[0]!r}?"
-    return f"{message}; known systems: {', '.join(known)}"
+    return f"{message}; known systems: {', '.join(dict.fromkeys(known))}"
 
 
 # ---------------------------------------------------------------------------------------------

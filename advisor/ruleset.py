@@ -25,11 +25,17 @@ _OPS_BY_KIND: dict[str, tuple[str, ...]] = {
     "number": ("eq", "ne", "lt", "le", "gt", "ge", "exists"),
     "set": ("contains", "lacks", "exists"),
 }
+_KIND_NAMES = {"bool": "true or false", "enum": "a choice", "number": "a number", "set": "a set"}
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _error(kind: str, message: str) -> PydanticCustomError:
+    """A validation error whose text is already written (pydantic would re-format braces)."""
+    return PydanticCustomError(kind, "{message}", {"message": message})
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -60,11 +66,10 @@ class Condition(_Frozen):
             if given
         ]
         if len(forms) != 1:
-            raise PydanticCustomError(
+            raise _error(
                 "condition_form",
-                "a condition is exactly one of {{fact, op, value}}, {{all: [...]}}, "
-                "{{any: [...]}} or {{not: ...}}; got {got}",
-                {"got": ", ".join(forms) or "none of them"},
+                "a condition is exactly one of {fact, op, value}, {all: [...]}, {any: [...]} "
+                f"or {{not: ...}}; got {', '.join(forms) or 'none of them'}",
             )
         if forms == ["fact"]:
             self._check_test()
@@ -72,31 +77,23 @@ class Condition(_Frozen):
 
     def _check_test(self) -> None:
         if self.fact is None:
-            raise PydanticCustomError("condition_fact", "a test needs a 'fact'")
+            raise _error("condition_fact", "a test needs a 'fact'")
         fact = FACTS.get(self.fact)
         if fact is None:
-            raise PydanticCustomError(
-                "unknown_fact",
-                "unknown fact {name!r}{hint}",
-                {"name": self.fact, "hint": _did_you_mean(self.fact, FACTS) or _known_facts()},
-            )
+            hint = _did_you_mean(self.fact, FACTS) or _known_facts()
+            raise _error("unknown_fact", f"unknown fact {self.fact!r}{hint}")
         if self.op is None:
-            raise PydanticCustomError("condition_op", "a test needs an 'op'")
+            raise _error("condition_op", "a test needs an 'op'")
         allowed = _OPS_BY_KIND[fact.kind]
         if self.op not in allowed:
-            raise PydanticCustomError(
+            raise _error(
                 "operator",
-                "operator {op!r} does not apply to {name} (a {kind}); use one of: {allowed}",
-                {
-                    "op": self.op,
-                    "name": fact.name,
-                    "kind": fact.kind,
-                    "allowed": ", ".join(allowed),
-                },
+                f"operator {self.op!r} does not apply to {fact.name} ({_KIND_NAMES[fact.kind]}); "
+                f"use one of: {', '.join(allowed)}",
             )
         problem = _value_problem(fact, self.op, self.value)
         if problem:
-            raise PydanticCustomError("condition_value", "{problem}", {"problem": problem})
+            raise _error("condition_value", problem)
 
     def holds(self, facts: Facts) -> bool:
         if self.all is not None:
@@ -184,10 +181,9 @@ def _check_placeholders(text: str, scope: Scope) -> None:
     for name in _PLACEHOLDER.findall(text):
         fact = FACTS.get(name)
         if fact is None or scope not in fact.scopes:
-            raise PydanticCustomError(
+            raise _error(
                 "placeholder",
-                "unknown placeholder {{{name}}} in the text{hint}",
-                {"name": name, "hint": _did_you_mean(name, FACTS)},
+                f"unknown placeholder {{{name}}} in the text{_did_you_mean(name, FACTS)}",
             )
 
 
@@ -318,11 +314,7 @@ def _check_scope(condition: Condition, scope: Scope) -> None:
         fact = FACTS[name]
         if scope not in fact.scopes:
             where = {"flow": "scoring and hybrid rules", "risk": "risks", "integration": "brokers"}
-            raise PydanticCustomError(
-                "fact_scope",
-                "fact {name!r} cannot be used in {where}",
-                {"name": name, "where": where[scope]},
-            )
+            raise _error("fact_scope", f"fact {name!r} cannot be used in {where[scope]}")
 
 
 # ---------------------------------------------------------------------------------------------
