@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Iterable, Sequence
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from advisor.errors import InputError, Problem
+from advisor.errors import InputError, Problem, did_you_mean
 from advisor.models import Assessment
 from advisor.paths import rules_dir
 from advisor.ruleset import RuleFile, Ruleset, RulesetError, merge
@@ -273,7 +272,7 @@ def _problems(
     if kind == "extra_forbidden":
         key = loc[-1]
         allowed = _allowed_keys(model, loc[:-1])
-        hint = _suggest(str(key), allowed) or f"; allowed keys: {', '.join(allowed)}"
+        hint = did_you_mean(str(key), allowed) or f"; allowed keys: {', '.join(allowed)}"
         yield _placed(name, node, data, loc, f"unknown key {key!r}{hint}", key_position=True)
         return
     if kind == "missing":
@@ -285,7 +284,7 @@ def _problems(
         choices = _literal_choices(model, loc)
         value = detail.get("input")
         message = f"{value!r} is not allowed; expected one of: {', '.join(choices)}"
-        message += _suggest(str(value), choices)
+        message += did_you_mean(str(value), choices)
     elif kind in ("string_pattern_mismatch",):
         message = (
             f"{detail.get('input')!r} is not a valid id; use lower case letters, digits, "
@@ -298,11 +297,6 @@ def _problems(
         if not isinstance(detail["input"], dict | list):
             message += f" (got {shown})"
     yield _placed(name, node, data, loc, message)
-
-
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _placed(

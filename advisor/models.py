@@ -7,11 +7,12 @@ generated from these classes (`advisor schema`).
 from __future__ import annotations
 
 from collections import Counter
-from difflib import get_close_matches
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+
+from advisor.errors import did_you_mean
 
 Stage = Literal["early", "growing", "scaling"]
 Experience = Literal["none", "some", "strong"]
@@ -189,10 +190,9 @@ def _duplicates(section: str, ids: list[str], kind: str) -> list[tuple[Loc, str]
 
 def _unknown_system(name: str, known: list[str]) -> str:
     message = f"no system has the id {name!r}"
-    close = get_close_matches(name, known, n=1, cutoff=0.6)
-    if close:
-        return f"{message}; did you mean {close[0]!r}?"
-    return f"{message}; known systems: {', '.join(dict.fromkeys(known))}"
+    return message + (
+        did_you_mean(name, known) or f"; known systems: {', '.join(dict.fromkeys(known))}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,13 +8,13 @@ Every name a condition uses is checked against `advisor.facts.FACTS` when the fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from difflib import get_close_matches
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from advisor.errors import did_you_mean
 from advisor.facts import FACTS, Fact, Facts, FactValue, Scope, format_fact
 
 RULE_ID = r"^[a-z0-9][a-z0-9_-]*$"
@@ -36,11 +36,6 @@ class _Frozen(BaseModel):
 def _error(kind: str, message: str) -> PydanticCustomError:
     """A validation error whose text is already written (pydantic would re-format braces)."""
     return PydanticCustomError(kind, "{message}", {"message": message})
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class Condition(_Frozen):
@@ -80,7 +75,7 @@ class Condition(_Frozen):
             raise _error("condition_fact", "a test needs a 'fact'")
         fact = FACTS.get(self.fact)
         if fact is None:
-            hint = _did_you_mean(self.fact, FACTS) or _known_facts()
+            hint = did_you_mean(self.fact, FACTS) or _known_facts()
             raise _error("unknown_fact", f"unknown fact {self.fact!r}{hint}")
         if self.op is None:
             raise _error("condition_op", "a test needs an 'op'")
@@ -143,7 +138,7 @@ def _scalar_problem(fact: Fact, value: Any) -> str | None:
     if not isinstance(value, str) or value not in fact.values:
         return (
             f"{value!r} is not a value of {fact.name}; expected one of: "
-            f"{', '.join(fact.values)}{_did_you_mean(str(value), fact.values)}"
+            f"{', '.join(fact.values)}{did_you_mean(str(value), fact.values)}"
         )
     return None
 
@@ -183,7 +178,7 @@ def _check_placeholders(text: str, scope: Scope) -> None:
         if fact is None or scope not in fact.scopes:
             raise _error(
                 "placeholder",
-                f"unknown placeholder {{{name}}} in the text{_did_you_mean(name, FACTS)}",
+                f"unknown placeholder {{{name}}} in the text{did_you_mean(name, FACTS)}",
             )
 
 
@@ -390,7 +385,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                     (
                         path,
                         f"disable: no earlier rule has the id {rule_id!r}"
-                        + _did_you_mean(rule_id, known),
+                        + did_you_mean(rule_id, known),
                     )
                 )
     missing = [name for name in Settings.model_fields if name not in settings]
@@ -406,7 +401,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                 (
                     path,
                     f"rules (id: {rule.id}): criterion: unknown criterion {rule.criterion!r}"
-                    f"{_did_you_mean(rule.criterion, criteria)}",
+                    f"{did_you_mean(rule.criterion, criteria)}",
                 )
             )
     brokers = set(items["brokers"])
@@ -416,7 +411,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                 (
                     path,
                     f"broker_selection (id: {choice.id}): choose: unknown broker {choice.choose!r}"
-                    f"{_did_you_mean(choice.choose, brokers)}",
+                    f"{did_you_mean(choice.choose, brokers)}",
                 )
             )
     for path, choice in items["broker_selection"].values():
