@@ -7,6 +7,7 @@ generated from these classes (`advisor schema`).
 from __future__ import annotations
 
 from collections import Counter
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -138,11 +139,12 @@ class Assessment(_Frozen):
             )
         return self
 
+    @cached_property
+    def systems_by_id(self) -> dict[str, System]:
+        return {system.id: system for system in self.systems}
+
     def system(self, system_id: str) -> System:
-        for system in self.systems:
-            if system.id == system_id:
-                return system
-        raise KeyError(system_id)
+        return self.systems_by_id[system_id]
 
 
 Loc = tuple[str | int, ...]
