@@ -276,7 +276,7 @@ def _problems(
         yield _placed(name, node, data, loc, f"unknown key {key!r}{hint}", key_position=True)
         return
     if kind == "missing":
-        yield _placed(name, node, data, loc[:-1], f"missing required key {loc[-1]!r}", leaf=loc)
+        yield _placed(name, node, data, loc[:-1], f"missing required key {loc[-1]!r}")
         return
     message = str(detail["msg"])
     message = message.removeprefix("Value error, ")
@@ -307,7 +307,6 @@ def _placed(
     message: str,
     *,
     key_position: bool = False,
-    leaf: tuple[str | int, ...] | None = None,
 ) -> Problem:
     node = _node_at(root, loc, key_position=key_position)
     return Problem(
@@ -315,7 +314,7 @@ def _placed(
         message,
         line=node.start_mark.line + 1 if node is not None else None,
         column=node.start_mark.column + 1 if node is not None else None,
-        path=format_path(leaf or loc, data),
+        path=format_path(loc, data) or None,
     )
 
 

@@ -179,7 +179,7 @@ def test_rules_check_and_list(capsys: pytest.CaptureFixture[str], tmp_path: Path
     bad.write_text("rules:\n  - id: x\n", encoding="utf-8")
     code, out, err = run(capsys, "rules", "check", str(bad))
     assert (code, out) == (1, "")
-    assert f"{bad}:2:5: rules[0] (id: x).criterion: missing required key 'criterion'" in err
+    assert f"{bad}:2:5: rules[0] (id: x): missing required key 'criterion'" in err
     code, out, _ = run(capsys, "rules", "list")
     assert code == 0 and "needs-response" in out
 

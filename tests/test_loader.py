@@ -127,7 +127,7 @@ def test_broken_yaml_is_placed(text: str, expected: str) -> None:
         ),
         pytest.param(
             ("    trigger: data_change\n", ""),
-            "in.yaml:7:5: flows[0] (id: sync).trigger: missing required key 'trigger'",
+            "in.yaml:7:5: flows[0] (id: sync): missing required key 'trigger'",
             id="missing-key",
         ),
         pytest.param(
