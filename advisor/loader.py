@@ -438,20 +438,46 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
 
 def load_rule_file(path: Path) -> RuleFile:
     name = str(path)
-    data, node = parse_yaml(read_text(path, name), name)
+    return _parse_rule_file(read_text(path, name), name)
+
+
+def _parse_rule_file(text: str, name: str) -> RuleFile:
+    data, node = parse_yaml(text, name)
     return validate(RuleFile, data, node, name)
 
 
 def load_rules(extra: Sequence[Path] = (), *, defaults: bool = True) -> Ruleset:
-    """The default rules (unless `defaults` is false) with the given files or folders on top."""
+    """The default rules (unless `defaults` is false) with the given files or folders on top.
+
+    A rule set built from the very same files before is taken from the cache (advisor.cache).
+    """
     paths = rule_files([rules_dir()] if defaults else []) + rule_files(extra)
     if not paths:
         raise InputError([Problem("rules", "no rules files were given")])
-    files: list[tuple[str, RuleFile]] = []
+    texts: list[tuple[str, str]] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            files.append((str(path), load_rule_file(path)))
+            texts.append((str(path), read_text(path)))
+        except InputError as error:
+            problems += error.problems
+    if problems:
+        raise InputError(problems)
+    from pydantic import VERSION
+
+    from advisor import __version__
+    from advisor.cache import cached, key_of
+
+    key = key_of([__version__, VERSION, *(part for pair in texts for part in pair)])
+    return cached("ruleset", key, lambda: _build_ruleset(texts), Ruleset)
+
+
+def _build_ruleset(texts: list[tuple[str, str]]) -> Ruleset:
+    files: list[tuple[str, RuleFile]] = []
+    problems: list[Problem] = []
+    for name, text in texts:
+        try:
+            files.append((name, _parse_rule_file(text, name)))
         except InputError as error:
             problems += error.problems
     if problems:

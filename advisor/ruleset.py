@@ -30,7 +30,8 @@ _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # Built on first validation: a rule set read from the cache needs no validators at all.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 def _error(kind: str, message: str) -> PydanticCustomError:

@@ -42,3 +42,11 @@ def write_yaml(tmp_path: Path) -> Callable[[Any, str], Path]:
 
 def build(data: dict[str, Any]) -> Assessment:
     return Assessment.model_validate(data)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or write the user's own rules cache."""
+    import os
+
+    os.environ["ADVISOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
