@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import fmean
 
+from advisor._numbers import fmean
 from advisor.facts import MINUTES_A_DAY, SECONDS_A_DAY, FactValue
 from advisor.models import (
     Assessment,
