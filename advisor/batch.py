@@ -30,12 +30,11 @@ import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
-from difflib import get_close_matches
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from advisor.errors import InputError
+from advisor.errors import InputError, did_you_mean
 from advisor.files import atomic_writer
 
 if TYPE_CHECKING:
@@ -113,8 +112,7 @@ def parse_formats(text: str) -> tuple[str, ...]:
         raise ValueError(f"--format needs at least one of: {', '.join(FORMATS)}")
     for name in wanted:
         if name not in FORMATS:
-            close = get_close_matches(name, list(FORMATS), n=1, cutoff=0.5)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, FORMATS)
             raise ValueError(f"unknown format {name!r}{hint} (available: {', '.join(FORMATS)})")
     return tuple(name for name in FORMATS if name in wanted)
 
