@@ -11,9 +11,9 @@ the same diagrams.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,16 +109,21 @@ def generate(folder: Path, count: int, seed: int = 20_240_605) -> None:
 
 
 def run(argv: list[str], repeat: int, out: Path | None = None) -> float:
-    """The best of `repeat` runs; with `out`, each run writes into it afresh (not timed: its
-    removal)."""
+    """The best of `repeat` runs, each after the disk has settled (sync). With `out`, each run
+    writes into a new folder beside it, `--out` being the last argument: removing 10,000 report
+    folders between runs would leave the disk busy during the next one."""
     times = []
-    for _ in range(repeat):
+    for attempt in range(repeat):
         if out is not None:
-            shutil.rmtree(out, ignore_errors=True)
+            argv = [*argv[:-1], str(out.with_name(f"{out.name}-{next(_RUNS)}-{attempt}"))]
+        os.sync()
         started = time.perf_counter()
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - started)
     return min(times)
+
+
+_RUNS = itertools.count()
 
 
 def ratio(label: str, ours: float, floor: float, budget: float | None, lower: bool = True) -> bool:
@@ -139,13 +144,12 @@ def bench(count: int = COUNT) -> bool:
         print(f"   generated {count:,} assessments in {time.perf_counter() - started:.1f} s")
 
         floor = run([sys.executable, "-c", FLOOR, str(inputs)], repeat=3)
-        batch = [advisor, "batch", str(inputs), "--out", str(out), "--format", "json"]
-        one = run([*batch, "--jobs", "1"], repeat=3, out=out)
+        batch = [advisor, "batch", str(inputs), "--format", "json"]
+        one = run([*batch, "--jobs", "1", "--out", str(out)], repeat=3, out=out)
         ok = ratio("(b) batch --format json --jobs 1 vs parsing alone", one, floor, 2.0)
 
-        shutil.rmtree(out)
         peak = subprocess.run(
-            [sys.executable, "-c", PEAK_MEMORY, *batch, "--jobs", "1"],
+            [sys.executable, "-c", PEAK_MEMORY, *batch, "--jobs", "1", "--out", f"{out}-peak"],
             check=True,
             capture_output=True,
             text=True,
@@ -158,7 +162,7 @@ def bench(count: int = COUNT) -> bool:
         )
         ok &= memory_ok
 
-        two = run([*batch, "--jobs", "2"], repeat=3, out=out)
+        two = run([*batch, "--jobs", "2", "--out", str(out)], repeat=3, out=out)
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
         if cores >= 2:
             ok &= ratio("(c) --jobs 2 speed-up over --jobs 1", one, two, 1.6, lower=False)
@@ -186,8 +190,8 @@ def svg(inputs: Path, scratch: Path, advisor: str) -> bool:
             _render_svg(source)
 
     alone = best_of(render_alone, 1)
-    argv = [advisor, "batch", str(sample), "--out", str(scratch / "svg"), "--format", "svg"]
-    ours = run([*argv, "--jobs", "1"], repeat=1, out=scratch / "svg")
+    argv = [advisor, "batch", str(sample), "--format", "svg", "--jobs", "1"]
+    ours = run([*argv, "--out", str(scratch / "svg")], repeat=1, out=scratch / "svg")
     label = f"(d) batch --format svg --jobs 1 vs the renderer alone ({SVG_SAMPLE} files)"
     ratio(label, ours, alone, None)
     return True
