@@ -355,12 +355,13 @@ def outcomes(
     size = chunk_size(len(inputs), jobs)
     chunks = (numbered[start : start + size] for start in range(0, len(numbered), size))
     pool = context.Pool(jobs, initializer=_start_worker, initargs=(ruleset, formats, staging))
+    workers = {child.pid for child in multiprocessing.active_children()}
     try:
         pending = deque(
             pool.apply_async(_assess_chunk, (chunk,)) for chunk in islice(chunks, jobs * 4)
         )
         while pending:
-            done = pending.popleft().get()
+            done = _wait(pending.popleft(), workers)
             for chunk in islice(chunks, 1):
                 pending.append(pool.apply_async(_assess_chunk, (chunk,)))
             yield from done
@@ -368,6 +369,27 @@ def outcomes(
     finally:
         pool.terminate()
         pool.join()
+
+
+class WorkerLost(Exception):
+    """A worker process ended in the middle of the run (killed, out of memory, a crash)."""
+
+
+def _wait(result: Any, workers: set[int | None]) -> Any:
+    """The chunk's outcomes. A pool whose worker dies never answers for the chunk it had, so
+    rather than wait forever, check now and then that every worker is still there."""
+    import multiprocessing
+
+    while True:
+        try:
+            return result.get(timeout=0.5)
+        except multiprocessing.TimeoutError:
+            alive = {child.pid for child in multiprocessing.active_children()}
+            if not workers <= alive:
+                raise WorkerLost(
+                    "a worker process ended unexpectedly (out of memory, or killed?); "
+                    "--jobs 1 runs without them and names the file that brings it down"
+                ) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -528,7 +550,7 @@ class Progress:
 
     def clear(self) -> None:
         if self._width:
-            self._stream.write("\r" + " " * self._width + "\r")
+            self._stream.write("\r\x1b[K")  # back to the start, and erase the line (and any ^C)
             self._stream.flush()
             self._width = 0
 

@@ -317,6 +317,9 @@ def _batch(args: argparse.Namespace) -> int:
             fail_fast=args.fail_fast,
             progress=progress,
         )
+    except batch.WorkerLost as error:
+        print(f"advisor: error: {error}", file=sys.stderr)
+        return EXIT_REFUSED
     except OSError as error:
         where = error.filename or args.out
         raise UsageError(f"cannot write {where}: {error.strerror or error}") from None

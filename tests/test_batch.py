@@ -420,6 +420,27 @@ def test_a_failing_summary_write_leaves_no_temporary_file(
     assert not leftovers(out) and not (out / "summary.csv").exists()
 
 
+def test_a_worker_that_dies_ends_the_run_instead_of_hanging_it(
+    portfolio: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out"
+    real = batch.assess_file
+
+    def assess_file(path: Path, *args: object) -> batch.Outcome:
+        if path.name == "gifting-orders.yaml":
+            os._exit(3)  # as a worker killed for want of memory would, without a word
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "assess_file", assess_file)
+    assert run_batch(portfolio, "--out", out, "--jobs", "2") == 1
+    assert "worker process ended unexpectedly" in capsys.readouterr().err
+    assert not leftovers(out) and not (out / "summary.csv").exists()
+    assert not multiprocessing.active_children()
+
+
 # ---------------------------------------------------------------------------------------------
 # Wrong usage
 # ---------------------------------------------------------------------------------------------
@@ -548,7 +569,7 @@ def test_progress_draws_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     text = stream.getvalue()
     assert "\n" not in text
     assert "3/3 files" in text and "/s" in text
-    assert text.endswith("\r")
+    assert text.endswith("\r\x1b[K")  # the line is erased once the run ends
 
 
 def test_progress_shows_on_a_terminal_only(
@@ -558,7 +579,7 @@ def test_progress_shows_on_a_terminal_only(
     assert run_batch(ROOT / "examples", "--out", tmp_path / "out", "--jobs", "1") == 0
     captured = capsys.readouterr()
     assert captured.out == ""
-    progress, _, summary = captured.err.rpartition("\r")
+    progress, _, summary = captured.err.rpartition("\r\x1b[K")
     assert "6/6 files" in progress
     assert summary.startswith("advisor: 6 of 6 files assessed")
 
