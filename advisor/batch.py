@@ -217,7 +217,7 @@ class Outcome:
     def row(self, folder: str) -> list[str]:
         """The summary.csv row, in COLUMNS order."""
         if self.refused:
-            return [self.file, "", "", "", "", "", "", "", "", "", "", "", "", self.error]
+            return [self.file, *[""] * (len(COLUMNS) - 2), self.error]
         return [
             self.file,
             self.name,
