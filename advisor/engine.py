@@ -31,7 +31,7 @@ from advisor.models import (
     Style,
     StyleDecision,
 )
-from advisor.ruleset import Rule, Ruleset, Settings, fill, placeholders
+from advisor.ruleset import Rule, Ruleset, Settings, compile_condition, fill, placeholders
 
 POLLED_TRIGGERS = frozenset({"data_change", "telemetry"})
 
@@ -137,11 +137,11 @@ class _Compiled:
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.rules = tuple(
-            (index, rule, rule.when.compile(), placeholders(rule.explanation))
+            (index, rule, compile_condition(rule.when), placeholders(rule.explanation))
             for index, rule in enumerate(ruleset.rules)
         )
-        self.hybrid = tuple((rule, rule.when.compile()) for rule in ruleset.hybrid)
-        self.risks = tuple((rule, rule.when.compile()) for rule in ruleset.risks)
+        self.hybrid = tuple((rule, compile_condition(rule.when)) for rule in ruleset.hybrid)
+        self.risks = tuple((rule, compile_condition(rule.when)) for rule in ruleset.risks)
         self._reasons: dict[tuple[int, tuple[FactValue, ...]], Reason] = {}
 
     def reason(

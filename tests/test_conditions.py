@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from advisor.facts import FACTS, Fact, FactValue
 from advisor.loader import load_rules
-from advisor.ruleset import _OPS_BY_KIND, Condition
+from advisor.ruleset import _OPS_BY_KIND, Condition, compile_condition
 
 RULESET = load_rules()
 DEFAULT_CONDITIONS = [
@@ -73,11 +73,11 @@ CONDITIONS = st.recursive(
 @given(FACT_VALUES)
 def test_default_rules(facts: dict[str, FactValue]) -> None:
     for condition in DEFAULT_CONDITIONS:
-        assert condition.compile()(facts) == condition.holds(facts), condition
+        assert compile_condition(condition)(facts) == condition.holds(facts), condition
 
 
 @settings(max_examples=500)
 @given(CONDITIONS, FACT_VALUES)
 def test_any_condition(data: dict[str, Any], facts: dict[str, FactValue]) -> None:
     condition = Condition.model_validate(data)
-    assert condition.compile()(facts) is condition.holds(facts)
+    assert compile_condition(condition)(facts) is condition.holds(facts)
