@@ -83,6 +83,14 @@ class Assessed:
 
 
 @dataclass(frozen=True)
+class Options:
+    """How every input is assessed and written: the same in every worker."""
+
+    ruleset: Ruleset
+    formats: tuple[str, ...]  # names in FORMATS
+
+
+@dataclass(frozen=True)
 class Format:
     name: str  # as given to --format
     filename: str  # inside an assessment's folder
@@ -234,7 +242,7 @@ class Outcome:
         ]
 
 
-def assess_file(path: Path, ruleset: Ruleset, formats: Sequence[str]) -> Outcome:
+def assess_file(path: Path, options: Options) -> Outcome:
     """Assess one file and render its formats; a refused file gets its problems as the error,
     worded exactly as `advisor assess` words them."""
     from advisor.engine import assess
@@ -243,9 +251,11 @@ def assess_file(path: Path, ruleset: Ruleset, formats: Sequence[str]) -> Outcome
     label = str(path)
     try:
         assessment = load_assessment(path)
-        result = assess(assessment, ruleset)
-        subject = Assessed(assessment, result, ruleset)
-        outputs = tuple((FORMATS[name].filename, FORMATS[name].render(subject)) for name in formats)
+        result = assess(assessment, options.ruleset)
+        subject = Assessed(assessment, result, options.ruleset)
+        outputs = tuple(
+            (FORMATS[name].filename, FORMATS[name].render(subject)) for name in options.formats
+        )
     except InputError as error:
         return Outcome(file=label, error=str(error))
     except Exception as error:  # a defect, not the input's fault: keep the other inputs going
@@ -305,23 +315,21 @@ def publish(staged: Path, folder: Path) -> None:
 # Many inputs, in parallel, in input order
 # ---------------------------------------------------------------------------------------------
 
-_worker: tuple[Ruleset, tuple[str, ...], Path] | None = None
+_worker: tuple[Options, Path] | None = None
 
 
-def _start_worker(ruleset: Ruleset, formats: tuple[str, ...], staging: Path) -> None:
+def _start_worker(options: Options, staging: Path) -> None:
     """Once per worker process: keep the rules, leave Ctrl-C to the parent."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = (ruleset, formats, staging)
+    _worker = (options, staging)
     gc.freeze()  # the rules and modules stay for good: spare the collector from walking them
 
 
 def _assess_chunk(chunk: Sequence[tuple[int, Path]]) -> list[Outcome]:
     assert _worker is not None, "the worker was not started"
-    ruleset, formats, staging = _worker
-    return [
-        stage(assess_file(path, ruleset, formats), staging / str(index)) for index, path in chunk
-    ]
+    options, staging = _worker
+    return [stage(assess_file(path, options), staging / str(index)) for index, path in chunk]
 
 
 def chunk_size(inputs: int, jobs: int) -> int:
@@ -330,11 +338,7 @@ def chunk_size(inputs: int, jobs: int) -> int:
 
 
 def outcomes(
-    inputs: Sequence[Path],
-    ruleset: Ruleset,
-    formats: tuple[str, ...],
-    jobs: int,
-    staging: Path,
+    inputs: Sequence[Path], options: Options, jobs: int, staging: Path
 ) -> Generator[Outcome, None, None]:
     """Every input's outcome, its files staged, in input order. With `jobs > 1`, worker processes
     assess chunks of files while at most a few chunks per worker wait to be taken, so memory
@@ -345,7 +349,7 @@ def outcomes(
         gc.freeze()  # what is loaded stays for the run: spare the collector from walking it
         try:
             for index, path in numbered:
-                yield stage(assess_file(path, ruleset, formats), staging / str(index))
+                yield stage(assess_file(path, options), staging / str(index))
         finally:
             gc.unfreeze()
         return
@@ -354,7 +358,7 @@ def outcomes(
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     size = chunk_size(len(inputs), jobs)
     chunks = (numbered[start : start + size] for start in range(0, len(numbered), size))
-    pool = context.Pool(jobs, initializer=_start_worker, initargs=(ruleset, formats, staging))
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(options, staging))
     workers = {child.pid for child in multiprocessing.active_children()}
     try:
         pending = deque(
@@ -423,9 +427,8 @@ class Tally:
 def run(
     inputs: Sequence[Path],
     out: Path,
+    options: Options,
     *,
-    ruleset: Ruleset,
-    formats: tuple[str, ...],
     jobs: int,
     fail_fast: bool = False,
     progress: Callable[[Tally], None] | None = None,
@@ -436,7 +439,7 @@ def run(
     tally = Tally(total=len(inputs))
     slugs = Slugs()
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".batch-", suffix=".tmp"))
-    stream = outcomes(inputs, ruleset, formats, jobs, staging)
+    stream = outcomes(inputs, options, jobs, staging)
     try:
         with atomic_writer(out / SUMMARY) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
@@ -458,7 +461,7 @@ def run(
     finally:
         stream.close()  # stops the workers first: nothing writes into the staging area after
         shutil.rmtree(staging, ignore_errors=True)
-    write_index(out, tally, formats, ruleset)
+    write_index(out, tally, options)
     return tally
 
 
@@ -469,11 +472,11 @@ def run(
 TOP_RISKS = 10
 
 
-def write_index(out: Path, tally: Tally, formats: Sequence[str], ruleset: Ruleset) -> None:
+def write_index(out: Path, tally: Tally, options: Options) -> None:
     """`index.html` from the summary just written, read back row by row."""
     from advisor.report import STYLE_NAMES
 
-    link = next(FORMATS[name].filename for name in LINK_ORDER if name in formats)
+    link = next(FORMATS[name].filename for name in LINK_ORDER if name in options.formats)
     risks = [
         (tally.risk_titles[risk_id], count)
         for risk_id, count in sorted(tally.risks.items(), key=lambda item: (-item[1], item[0]))
@@ -488,7 +491,7 @@ def write_index(out: Path, tally: Tally, formats: Sequence[str], ruleset: Rulese
             rows=rows,
             link=link,
             style_names=STYLE_NAMES,
-            brokers={broker.id: broker.name for broker in ruleset.brokers},
+            brokers={broker.id: broker.name for broker in options.ruleset.brokers},
             total=tally.total,
             done=tally.done,
             assessed=tally.done - tally.refused,
@@ -496,7 +499,7 @@ def write_index(out: Path, tally: Tally, formats: Sequence[str], ruleset: Rulese
             stopped=tally.stopped,
             counts=counts,
             risks=risks,
-            formats=[FORMATS[name].filename for name in formats],
+            formats=[FORMATS[name].filename for name in options.formats],
         )
         with atomic_writer(out / INDEX) as stream:
             for chunk in chunks:

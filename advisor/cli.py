@@ -311,8 +311,7 @@ def _batch(args: argparse.Namespace) -> int:
         tally = batch.run(
             inputs,
             args.out,
-            ruleset=ruleset,
-            formats=formats,
+            batch.Options(ruleset=ruleset, formats=formats),
             jobs=jobs,
             fail_fast=args.fail_fast,
             progress=progress,
