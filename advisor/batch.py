@@ -28,7 +28,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from advisor.ruleset import Ruleset
 
 SUFFIXES = (".yaml", ".yml")
+STYLES = ("api", "event", "hybrid")
 SUMMARY = "summary.csv"
 INDEX = "index.html"
 COLUMNS = (
@@ -272,7 +273,7 @@ def assess_file(path: Path, options: Options) -> Outcome:
         confidence=result.confidence,
         api_score=result.scores.api,
         event_score=result.scores.event,
-        styles=(styles["api"], styles["event"], styles["hybrid"]),
+        styles=(styles["api"], styles["event"], styles["hybrid"]),  # as STYLES
         broker=result.broker.choice if result.broker else "",
         risks=tuple((risk.id, risk.title) for risk in result.risks),
         outputs=outputs,
@@ -472,38 +473,90 @@ def run(
 TOP_RISKS = 10
 
 
+@dataclass(frozen=True)
+class IndexRow:
+    """One assessment in the overview, every value ready to show."""
+
+    file: str
+    error: str = ""  # a refused input has this, and nothing below
+    name: str = ""
+    href: str = ""  # its report, relative to the overview
+    style: str = ""  # api, event or hybrid (the CSS class)
+    recommendation: str = ""  # as people say it: API-driven, Event-driven, Hybrid
+    confidence: str = ""
+    api_score: str = ""
+    event_score: str = ""
+    flows: str = ""  # api / event / hybrid
+    broker: str = ""
+
+
+@dataclass(frozen=True)
+class IndexContext:
+    """Everything `templates/batch-index.html` shows. The rows come one by one, read back from
+    the summary, so the overview of any number of assessments takes little memory."""
+
+    title: str
+    lead: str
+    counts: tuple[tuple[str, str, int], ...]  # (label, style, count), refused last
+    risks: tuple[tuple[str, int], ...]  # (title, assessments), most frequent first
+    rows: Iterator[IndexRow]
+    contents: str  # what each folder holds
+
+
 def write_index(out: Path, tally: Tally, options: Options) -> None:
     """`index.html` from the summary just written, read back row by row."""
-    from advisor.report import STYLE_NAMES
-
-    link = next(FORMATS[name].filename for name in LINK_ORDER if name in options.formats)
-    risks = [
-        (tally.risk_titles[risk_id], count)
-        for risk_id, count in sorted(tally.risks.items(), key=lambda item: (-item[1], item[0]))
-    ][:TOP_RISKS]
-    counts = [
-        (STYLE_NAMES[style], style, tally.recommendations[style])
-        for style in ("api", "event", "hybrid")
-    ]
     with (out / SUMMARY).open(encoding="utf-8", newline="") as summary:
-        rows = csv.DictReader(summary)
-        chunks = _index_template().generate(
-            rows=rows,
-            link=link,
-            style_names=STYLE_NAMES,
-            brokers={broker.id: broker.name for broker in options.ruleset.brokers},
-            total=tally.total,
-            done=tally.done,
-            assessed=tally.done - tally.refused,
-            refused=tally.refused,
-            stopped=tally.stopped,
-            counts=counts,
-            risks=risks,
-            formats=[FORMATS[name].filename for name in options.formats],
-        )
+        context = index_context(tally, options, csv.DictReader(summary))
+        chunks = _index_template().generate(c=context)
         with atomic_writer(out / INDEX) as stream:
             for chunk in chunks:
                 stream.write(chunk.encode("utf-8"))
+
+
+def index_context(
+    tally: Tally, options: Options, summary: Iterable[dict[str, str]]
+) -> IndexContext:
+    from advisor.report import STYLE_NAMES
+
+    assessed = tally.done - tally.refused
+    lead = f"{assessed:,} of {tally.total:,} assessment files assessed"
+    lead += f", {tally.refused:,} refused." if tally.refused else "."
+    if tally.stopped:
+        lead += (
+            " The run stopped at the first refused file; "
+            f"{tally.total - tally.done:,} files were not read."
+        )
+    ranked = sorted(tally.risks.items(), key=lambda item: (-item[1], item[0]))[:TOP_RISKS]
+    link = next(FORMATS[name].filename for name in LINK_ORDER if name in options.formats)
+    brokers = {broker.id: broker.name for broker in options.ruleset.brokers}
+
+    def row(cells: dict[str, str]) -> IndexRow:
+        if cells["error"]:
+            return IndexRow(file=cells["file"], error=cells["error"])
+        return IndexRow(
+            file=cells["file"],
+            name=cells["name"],
+            href=f"{cells['folder']}/{link}",
+            style=cells["recommendation"],
+            recommendation=STYLE_NAMES[cells["recommendation"]],
+            confidence=f"{float(cells['confidence']):.2f}",
+            api_score=cells["api_score"],
+            event_score=cells["event_score"],
+            flows=" / ".join(cells[f"flows_{style}"] for style in STYLES),
+            broker=brokers.get(cells["broker"], cells["broker"]),
+        )
+
+    return IndexContext(
+        title=f"Portfolio overview: {assessed:,} integrations assessed",
+        lead=lead,
+        counts=(
+            *((STYLE_NAMES[style], style, tally.recommendations[style]) for style in STYLES),
+            ("Refused", "refused", tally.refused),
+        ),
+        risks=tuple((tally.risk_titles[risk_id], count) for risk_id, count in ranked),
+        rows=(row(cells) for cells in summary),
+        contents=", ".join(FORMATS[name].filename for name in options.formats),
+    )
 
 
 def _index_template() -> Any:
@@ -565,7 +618,7 @@ def summary_line(tally: Tally, out: Path, seconds: float) -> str:
     assessed = tally.done - tally.refused
     styles = ", ".join(
         f"{STYLE_NAMES[style]} {tally.recommendations[style]:,}"
-        for style in ("api", "event", "hybrid")
+        for style in STYLES
         if tally.recommendations[style]
     )
     text = f"{assessed:,} of {tally.total:,} files assessed"
