@@ -153,9 +153,14 @@ def discover(paths: Sequence[Path]) -> list[Path]:
                 for name in files
                 if name.endswith(SUFFIXES) and not name.startswith(".")
             ]
-    unique: dict[str, Path] = {}
+    unique: dict[tuple[int, int] | str, Path] = {}  # one path per file, however it was reached
     for path in sorted(found):
-        unique.setdefault(os.path.realpath(path), path)
+        try:
+            status = path.stat()
+        except OSError:  # a broken link, say: kept once, to be refused with the reason
+            unique.setdefault(str(path), path)
+        else:
+            unique.setdefault((status.st_dev, status.st_ino), path)
     return list(unique.values())
 
 

@@ -537,11 +537,14 @@ def test_discover(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "x.yaml").write_text("")
     (tmp_path / ".hidden.yaml").write_text("")
+    (tmp_path / "b" / "link.yaml").symlink_to(tmp_path / "a.yaml")  # the same file again
+    (tmp_path / "b" / "broken.yaml").symlink_to(tmp_path / "gone.yaml")  # kept, to be refused
     named = tmp_path / "c.txt"
     found = batch.discover([tmp_path / "b", tmp_path, named, tmp_path / "a.yaml"])
     assert found == [
         tmp_path / "a.yaml",
         tmp_path / "b" / "a.yaml",
+        tmp_path / "b" / "broken.yaml",
         tmp_path / "b" / "z.yml",
         named,
     ]
