@@ -20,10 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from _timing import BIN, ROOT, best_of
+from _timing import BIN, ROOT
 
 COUNT = 10_000
-SVG_SAMPLE = 200
 MEMORY_BUDGET_MB = 300
 
 TRIGGERS = ("user_action", "data_change", "schedule", "telemetry")
@@ -179,30 +178,7 @@ def svg(inputs: Path, scratch: Path, advisor: str) -> bool:
     if "svg" not in batch.FORMATS:
         print("   (d) --format svg: skipped: renderer not available yet")
         return True
-    sample = scratch / "sample"
-    sample.mkdir()
-    for path in sorted(inputs.rglob("*.yaml"))[:SVG_SAMPLE]:
-        (sample / path.name).write_bytes(path.read_bytes())
-    diagrams = _diagram_sources(sample)
-
-    def render_alone() -> None:
-        for source in diagrams:
-            _render_svg(source)
-
-    alone = best_of(render_alone, 1)
-    argv = [advisor, "batch", str(sample), "--format", "svg", "--jobs", "1"]
-    ours = run([*argv, "--out", str(scratch / "svg")], repeat=1, out=scratch / "svg")
-    label = f"(d) batch --format svg --jobs 1 vs the renderer alone ({SVG_SAMPLE} files)"
-    ratio(label, ours, alone, None)
-    return True
-
-
-def _diagram_sources(folder: Path) -> list[object]:
-    raise NotImplementedError  # wired in once the diagram module is available
-
-
-def _render_svg(source: object) -> bytes:
-    raise NotImplementedError  # wired in once the diagram module is available
+    raise AssertionError("svg is a format now: time it against the renderer alone")
 
 
 if __name__ == "__main__":
