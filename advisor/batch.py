@@ -325,10 +325,13 @@ _worker: tuple[Options, Path] | None = None
 
 
 def _start_worker(options: Options, staging: Path) -> None:
-    """Once per worker process: keep the rules, leave Ctrl-C to the parent."""
+    """Once per worker process: keep the rules, leave Ctrl-C to the parent, and stage into a
+    folder of its own (workers creating folders side by side would queue for the same one)."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = (options, staging)
+    own = staging / str(os.getpid())
+    own.mkdir(exist_ok=True)
+    _worker = (options, own)
     gc.freeze()  # the rules and modules stay for good: spare the collector from walking them
 
 
