@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -295,36 +296,29 @@ def test_a_symlink_in_the_way_is_not_followed(
 
 
 def _fail_on(
-    monkeypatch: pytest.MonkeyPatch, name: str, call: int, error: BaseException, half: bool
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    call: int,
+    error: BaseException,
+    *,
+    half_written: bool = False,
 ) -> None:
-    """The `call`-th call of `batch.<name>` fails, after writing half its data when `half`."""
+    """The `call`-th call of `batch.<name>` fails; `half_written`: a (path, data) writer writes
+    half its data first, as a full disk or a Ctrl-C in the middle of a write leaves it."""
     calls = 0
     real = getattr(batch, name)
 
-    def failing(path: Path, data: bytes) -> None:
+    def failing(*args: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == call:
-            if half:
+            if half_written:
+                path, data = args
                 path.write_bytes(data[: len(data) // 2])
             raise error
-        real(path, data)
+        return real(*args)
 
     monkeypatch.setattr(batch, name, failing)
-
-
-def _interrupt_publishing(monkeypatch: pytest.MonkeyPatch, call: int) -> None:
-    calls = 0
-    real = batch.publish
-
-    def publish(staged: Path, folder: Path) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == call:
-            raise KeyboardInterrupt
-        real(staged, folder)
-
-    monkeypatch.setattr(batch, "publish", publish)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -336,7 +330,7 @@ def test_ctrl_c_leaves_no_half_written_file(
     jobs: str,
 ) -> None:
     out = tmp_path / "out"
-    _interrupt_publishing(monkeypatch, 4)
+    _fail_on(monkeypatch, "publish", 4, KeyboardInterrupt())
     assert run_batch(portfolio, "--out", out, "--jobs", jobs, "--format", "json") == 130
     assert "interrupted" in capsys.readouterr().err
     assert not leftovers(out)
@@ -349,18 +343,34 @@ def test_ctrl_c_leaves_no_half_written_file(
     assert not multiprocessing.active_children()
 
 
-def test_ctrl_c_while_writing_a_report(
+@pytest.mark.parametrize(
+    ("error", "call", "code", "whole"),
+    [
+        (KeyboardInterrupt(), 3, 130, 2),
+        (OSError(28, "No space left on device"), 5, 2, 4),
+    ],
+    ids=["ctrl-c", "full disk"],
+)
+def test_a_report_write_that_fails_midway_leaves_no_half_written_file(
     portfolio: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    error: BaseException,
+    call: int,
+    code: int,
+    whole: int,
 ) -> None:
     out = tmp_path / "out"
-    _fail_on(monkeypatch, "_write_new", 3, KeyboardInterrupt(), half=True)
-    assert run_batch(portfolio, "--out", out, "--jobs", "1", "--format", "json") == 130
-    assert not leftovers(out)
-    assert len(list(out.glob("*/result.json"))) == 2
-    for report in out.glob("*/result.json"):
+    _fail_on(monkeypatch, "_write_new", call, error, half_written=True)
+    assert run_batch(portfolio, "--out", out, "--jobs", "1", "--format", "json") == code
+    said = capsys.readouterr().err
+    assert ("interrupted" if code == 130 else "No space left on device") in said
+    assert not leftovers(out) and not (out / "summary.csv").exists()
+    reports = list(out.glob("*/result.json"))
+    assert len(reports) == whole  # those published before, and nothing else
+    assert len(list(out.rglob("*"))) == 2 * whole
+    for report in reports:
         assert report.read_text(encoding="utf-8").endswith("}\n")
 
 
@@ -383,22 +393,6 @@ def test_interrupted_rerun_keeps_the_previous_summary_whole(
     assert (out / "summary.csv").read_bytes() == summary
     assert len(read_summary(out)) == total
     assert not leftovers(out)
-
-
-def test_a_failing_write_leaves_no_half_written_file(
-    portfolio: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    out = tmp_path / "out"
-    _fail_on(monkeypatch, "_write_new", 5, OSError(28, "No space left on device"), half=True)
-    assert run_batch(portfolio, "--out", out, "--jobs", "1", "--format", "json") == 2
-    assert "No space left on device" in capsys.readouterr().err
-    assert not leftovers(out)
-    assert len(list(out.glob("*/result.json"))) == 4
-    for path in out.rglob("*.json"):
-        assert path.read_text(encoding="utf-8").endswith("}\n")
 
 
 def test_a_failing_summary_write_leaves_no_temporary_file(

@@ -19,21 +19,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import get_args
 
 from _timing import BIN, ROOT
+
+from advisor.models import Cloud, Consistency, Experience, Goal, Ordering, Stage, Trigger
 
 COUNT = 10_000
 MEMORY_BUDGET_MB = 300
 
-TRIGGERS = ("user_action", "data_change", "schedule", "telemetry")
-GOALS = (
-    "simplicity",
-    "control",
-    "real_time",
-    "scalability",
-    "decoupling",
-    "analytics",
-    "rate_limit_relief",
+STAGES, EXPERIENCES, CLOUDS, GOALS, TRIGGERS, CONSISTENCIES, ORDERINGS = (
+    get_args(values) for values in (Stage, Experience, Cloud, Goal, Trigger, Consistency, Ordering)
 )
 
 FLOOR = """\
@@ -67,9 +63,9 @@ def generate(folder: Path, count: int, seed: int = 20_240_605) -> None:
             "description: >-",
             "  Generated to measure batch runs; every field of the format appears somewhere.",
             "context:",
-            f"  stage: {rng.choice(['early', 'growing', 'scaling'])}",
-            f"  team_event_experience: {rng.choice(['none', 'some', 'strong'])}",
-            f"  cloud: {rng.choice(['aws', 'gcp', 'azure', 'on_prem', 'other'])}",
+            f"  stage: {rng.choice(STAGES)}",
+            f"  team_event_experience: {rng.choice(EXPERIENCES)}",
+            f"  cloud: {rng.choice(CLOUDS)}",
             f"  existing_broker: {rng.choice(['none', 'none', 'kafka', 'rabbitmq', 'sns_sqs'])}",
             f"  goals: [{goals}]",
             "systems:",
@@ -96,8 +92,8 @@ def generate(folder: Path, count: int, seed: int = 20_240_605) -> None:
                 f"    needs_response: {rng.choice(['true', 'false'])}",
                 f"    max_delay_seconds: {rng.choice([1, 5, 30, 300, 3600, 86400])}",
                 f"    events_per_day: {rng.choice([10, 100, 2500, 50_000, 2_000_000])}",
-                f"    consistency: {rng.choice(['strong', 'eventual'])}",
-                f"    ordering: {rng.choice(['none', 'per_key', 'global'])}",
+                f"    consistency: {rng.choice(CONSISTENCIES)}",
+                f"    ordering: {rng.choice(ORDERINGS)}",
                 f"    payload_kb: {rng.choice([1, 2, 20, 500])}",
             ]
             if rng.random() < 0.3:
