@@ -260,9 +260,12 @@ class Change(_Frozen):
     """A smallest change to the inputs that would flip a recommendation."""
 
     scope: str = Field(description="'integration' or the id of a flow.")
-    field: str = Field(description="The input that changes, as a path into the assessment.")
-    current: str
-    proposed: str
+    field: str = Field(
+        description="The input that changes, as a path into the assessment: context.<name>, "
+        "systems.<id>.<name> or flows.<id>.<name>."
+    )
+    current: str = Field(description="Its value now, as JSON.")
+    proposed: str = Field(description="The value that would flip the answer, as JSON.")
     outcome: Style = Field(description="The style the scope would then get.")
     summary: str
 

@@ -7,8 +7,9 @@ Every name a condition uses is checked against `advisor.facts.FACTS` when the fi
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from difflib import get_close_matches
 from typing import Any, Literal
 
@@ -178,6 +179,60 @@ def _test(op: str | None, actual: FactValue, expected: Any) -> bool:
     if op == "gt":
         return actual > number
     return actual >= number  # ge: the operators were validated at load
+
+
+Predicate = Callable[[Facts], bool]
+
+
+def compile_condition(condition: Condition) -> Predicate:
+    """The condition as a plain function of the facts: the same answers as `holds`, faster.
+
+    The engine evaluates every rule for every flow, and the what-if analysis does so again for
+    every candidate change, so conditions are turned into closures once per rule set.
+    """
+    if condition.all is not None:
+        parts = tuple(compile_condition(part) for part in condition.all)
+        return lambda facts: all(part(facts) for part in parts)
+    if condition.any is not None:
+        parts = tuple(compile_condition(part) for part in condition.any)
+        return lambda facts: any(part(facts) for part in parts)
+    if condition.not_ is not None:
+        inner = compile_condition(condition.not_)
+        return lambda facts: not inner(facts)
+    return _compile_test(condition.fact or "", condition.op, condition.value)
+
+
+def _compile_test(name: str, op: str | None, expected: Any) -> Predicate:
+    if op == "exists":
+        present = bool(expected)
+        return lambda facts: (facts[name] is not None) is present
+    if op in ("eq", "ne"):
+        equal = op == "eq"
+        return lambda facts: (value := facts[name]) is not None and (value == expected) is equal
+    if op in ("in", "not_in"):
+        values = frozenset(expected)
+        inside = op == "in"
+        return lambda facts: (value := facts[name]) is not None and (value in values) is inside
+    if op in ("contains", "lacks"):
+        member = op == "contains"
+        return lambda facts: (
+            isinstance(value := facts[name], frozenset) and (expected in value) is member
+        )
+    number = float(expected)
+    compare = _COMPARE[op or "ge"]
+    return lambda facts: (
+        isinstance(value := facts[name], float | int)
+        and not isinstance(value, bool)
+        and compare(value, number)
+    )
+
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+}
 
 
 def _check_placeholders(text: str, scope: Scope) -> None:
