@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from statistics import fmean
 
+from advisor._numbers import fmean
 from advisor.facts import MINUTES_A_DAY, SECONDS_A_DAY, Facts, FactValue
 from advisor.models import (
     Assessment,

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Iterable, Sequence
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from advisor.errors import InputError, Problem
+from advisor.errors import InputError, Problem, did_you_mean
 from advisor.models import Assessment
 from advisor.paths import rules_dir
 from advisor.ruleset import RuleFile, Ruleset, RulesetError, merge
@@ -235,12 +234,24 @@ def validate(model: type[_Model], data: Any, node: yaml.Node, name: str) -> _Mod
     try:
         return model.model_validate(data)
     except ValidationError as error:
+        details = _without_echoes(error.errors(include_url=False))
         problems = [
-            problem
-            for detail in error.errors(include_url=False)
-            for problem in _problems(model, detail, data, node, name)
+            problem for detail in details for problem in _problems(model, detail, data, node, name)
         ]
         raise InputError(_sorted(problems)) from None
+
+
+def _without_echoes(details: list[Any]) -> list[Any]:
+    """Drop "too short" for a list whose items were themselves refused: it only echoes them."""
+    locs = [tuple(detail["loc"]) for detail in details]
+
+    def echoes(detail: Any) -> bool:
+        loc = tuple(detail["loc"])
+        return detail["type"] == "too_short" and any(
+            len(other) > len(loc) and other[: len(loc)] == loc for other in locs
+        )
+
+    return [detail for detail in details if not echoes(detail)]
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
@@ -261,11 +272,11 @@ def _problems(
     if kind == "extra_forbidden":
         key = loc[-1]
         allowed = _allowed_keys(model, loc[:-1])
-        hint = _suggest(str(key), allowed) or f"; allowed keys: {', '.join(allowed)}"
+        hint = did_you_mean(str(key), allowed) or f"; allowed keys: {', '.join(allowed)}"
         yield _placed(name, node, data, loc, f"unknown key {key!r}{hint}", key_position=True)
         return
     if kind == "missing":
-        yield _placed(name, node, data, loc[:-1], f"missing required key {loc[-1]!r}", leaf=loc)
+        yield _placed(name, node, data, loc[:-1], f"missing required key {loc[-1]!r}")
         return
     message = str(detail["msg"])
     message = message.removeprefix("Value error, ")
@@ -273,7 +284,7 @@ def _problems(
         choices = _literal_choices(model, loc)
         value = detail.get("input")
         message = f"{value!r} is not allowed; expected one of: {', '.join(choices)}"
-        message += _suggest(str(value), choices)
+        message += did_you_mean(str(value), choices)
     elif kind in ("string_pattern_mismatch",):
         message = (
             f"{detail.get('input')!r} is not a valid id; use lower case letters, digits, "
@@ -288,11 +299,6 @@ def _problems(
     yield _placed(name, node, data, loc, message)
 
 
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def _placed(
     name: str,
     root: yaml.Node,
@@ -301,7 +307,6 @@ def _placed(
     message: str,
     *,
     key_position: bool = False,
-    leaf: tuple[str | int, ...] | None = None,
 ) -> Problem:
     node = _node_at(root, loc, key_position=key_position)
     return Problem(
@@ -309,7 +314,7 @@ def _placed(
         message,
         line=node.start_mark.line + 1 if node is not None else None,
         column=node.start_mark.column + 1 if node is not None else None,
-        path=format_path(leaf or loc, data),
+        path=format_path(loc, data) or None,
     )
 
 
@@ -433,20 +438,46 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
 
 def load_rule_file(path: Path) -> RuleFile:
     name = str(path)
-    data, node = parse_yaml(read_text(path, name), name)
+    return _parse_rule_file(read_text(path, name), name)
+
+
+def _parse_rule_file(text: str, name: str) -> RuleFile:
+    data, node = parse_yaml(text, name)
     return validate(RuleFile, data, node, name)
 
 
 def load_rules(extra: Sequence[Path] = (), *, defaults: bool = True) -> Ruleset:
-    """The default rules (unless `defaults` is false) with the given files or folders on top."""
+    """The default rules (unless `defaults` is false) with the given files or folders on top.
+
+    A rule set built from the very same files before is taken from the cache (advisor.cache).
+    """
     paths = rule_files([rules_dir()] if defaults else []) + rule_files(extra)
     if not paths:
         raise InputError([Problem("rules", "no rules files were given")])
-    files: list[tuple[str, RuleFile]] = []
+    texts: list[tuple[str, str]] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            files.append((str(path), load_rule_file(path)))
+            texts.append((str(path), read_text(path)))
+        except InputError as error:
+            problems += error.problems
+    if problems:
+        raise InputError(problems)
+    from pydantic import VERSION
+
+    from advisor import __version__
+    from advisor.cache import cached, key_of
+
+    key = key_of([__version__, VERSION, *(part for pair in texts for part in pair)])
+    return cached("ruleset", key, lambda: _build_ruleset(texts), Ruleset)
+
+
+def _build_ruleset(texts: list[tuple[str, str]]) -> Ruleset:
+    files: list[tuple[str, RuleFile]] = []
+    problems: list[Problem] = []
+    for name, text in texts:
+        try:
+            files.append((name, _parse_rule_file(text, name)))
         except InputError as error:
             problems += error.problems
     if problems:

@@ -7,11 +7,13 @@ generated from these classes (`advisor schema`).
 from __future__ import annotations
 
 from collections import Counter
-from difflib import get_close_matches
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+
+from advisor.errors import did_you_mean
 
 Stage = Literal["early", "growing", "scaling"]
 Experience = Literal["none", "some", "strong"]
@@ -58,7 +60,7 @@ class Context(_Frozen):
         twice = sorted(goal for goal, count in Counter(goals).items() if count > 1)
         if twice:
             raise PydanticCustomError(
-                "duplicate_goal", "goal {goal!r} is listed twice", {"goal": twice[0]}
+                "duplicate_goal", "goal '{goal}' is listed twice", {"goal": twice[0]}
             )
         return goals
 
@@ -137,11 +139,12 @@ class Assessment(_Frozen):
             )
         return self
 
+    @cached_property
+    def systems_by_id(self) -> dict[str, System]:
+        return {system.id: system for system in self.systems}
+
     def system(self, system_id: str) -> System:
-        for system in self.systems:
-            if system.id == system_id:
-                return system
-        raise KeyError(system_id)
+        return self.systems_by_id[system_id]
 
 
 Loc = tuple[str | int, ...]
@@ -189,10 +192,9 @@ def _duplicates(section: str, ids: list[str], kind: str) -> list[tuple[Loc, str]
 
 def _unknown_system(name: str, known: list[str]) -> str:
     message = f"no system has the id {name!r}"
-    close = get_close_matches(name, known, n=1, cutoff=0.6)
-    if close:
-        return f"{message}; did you mean {close[0]!r}?"
-    return f"{message}; known systems: {', '.join(known)}"
+    return message + (
+        did_you_mean(name, known) or f"; known systems: {', '.join(dict.fromkeys(known))}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

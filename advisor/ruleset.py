@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
-from difflib import get_close_matches
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from advisor.errors import did_you_mean
 from advisor.facts import FACTS, Fact, Facts, FactValue, Scope, format_fact
 
 RULE_ID = r"^[a-z0-9][a-z0-9_-]*$"
@@ -26,16 +26,18 @@ _OPS_BY_KIND: dict[str, tuple[str, ...]] = {
     "number": ("eq", "ne", "lt", "le", "gt", "ge", "exists"),
     "set": ("contains", "lacks", "exists"),
 }
+_KIND_NAMES = {"bool": "true or false", "enum": "a choice", "number": "a number", "set": "a set"}
 _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # Built on first validation: a rule set read from the cache needs no validators at all.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+def _error(kind: str, message: str) -> PydanticCustomError:
+    """A validation error whose text is already written (pydantic would re-format braces)."""
+    return PydanticCustomError(kind, "{message}", {"message": message})
 
 
 class Condition(_Frozen):
@@ -61,11 +63,10 @@ class Condition(_Frozen):
             if given
         ]
         if len(forms) != 1:
-            raise PydanticCustomError(
+            raise _error(
                 "condition_form",
-                "a condition is exactly one of {{fact, op, value}}, {{all: [...]}}, "
-                "{{any: [...]}} or {{not: ...}}; got {got}",
-                {"got": ", ".join(forms) or "none of them"},
+                "a condition is exactly one of {fact, op, value}, {all: [...]}, {any: [...]} "
+                f"or {{not: ...}}; got {', '.join(forms) or 'none of them'}",
             )
         if forms == ["fact"]:
             self._check_test()
@@ -73,31 +74,23 @@ class Condition(_Frozen):
 
     def _check_test(self) -> None:
         if self.fact is None:
-            raise PydanticCustomError("condition_fact", "a test needs a 'fact'")
+            raise _error("condition_fact", "a test needs a 'fact'")
         fact = FACTS.get(self.fact)
         if fact is None:
-            raise PydanticCustomError(
-                "unknown_fact",
-                "unknown fact {name!r}{hint}",
-                {"name": self.fact, "hint": _did_you_mean(self.fact, FACTS) or _known_facts()},
-            )
+            hint = did_you_mean(self.fact, FACTS) or _known_facts()
+            raise _error("unknown_fact", f"unknown fact {self.fact!r}{hint}")
         if self.op is None:
-            raise PydanticCustomError("condition_op", "a test needs an 'op'")
+            raise _error("condition_op", "a test needs an 'op'")
         allowed = _OPS_BY_KIND[fact.kind]
         if self.op not in allowed:
-            raise PydanticCustomError(
+            raise _error(
                 "operator",
-                "operator {op!r} does not apply to {name} (a {kind}); use one of: {allowed}",
-                {
-                    "op": self.op,
-                    "name": fact.name,
-                    "kind": fact.kind,
-                    "allowed": ", ".join(allowed),
-                },
+                f"operator {self.op!r} does not apply to {fact.name} ({_KIND_NAMES[fact.kind]}); "
+                f"use one of: {', '.join(allowed)}",
             )
         problem = _value_problem(fact, self.op, self.value)
         if problem:
-            raise PydanticCustomError("condition_value", "{problem}", {"problem": problem})
+            raise _error("condition_value", problem)
 
     def holds(self, facts: Facts) -> bool:
         if self.all is not None:
@@ -147,7 +140,7 @@ def _scalar_problem(fact: Fact, value: Any) -> str | None:
     if not isinstance(value, str) or value not in fact.values:
         return (
             f"{value!r} is not a value of {fact.name}; expected one of: "
-            f"{', '.join(fact.values)}{_did_you_mean(str(value), fact.values)}"
+            f"{', '.join(fact.values)}{did_you_mean(str(value), fact.values)}"
         )
     return None
 
@@ -239,10 +232,9 @@ def _check_placeholders(text: str, scope: Scope) -> None:
     for name in _PLACEHOLDER.findall(text):
         fact = FACTS.get(name)
         if fact is None or scope not in fact.scopes:
-            raise PydanticCustomError(
+            raise _error(
                 "placeholder",
-                "unknown placeholder {{{name}}} in the text{hint}",
-                {"name": name, "hint": _did_you_mean(name, FACTS)},
+                f"unknown placeholder {{{name}}} in the text{did_you_mean(name, FACTS)}",
             )
 
 
@@ -373,11 +365,7 @@ def _check_scope(condition: Condition, scope: Scope) -> None:
         fact = FACTS[name]
         if scope not in fact.scopes:
             where = {"flow": "scoring and hybrid rules", "risk": "risks", "integration": "brokers"}
-            raise PydanticCustomError(
-                "fact_scope",
-                "fact {name!r} cannot be used in {where}",
-                {"name": name, "where": where[scope]},
-            )
+            raise _error("fact_scope", f"fact {name!r} cannot be used in {where[scope]}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,7 +441,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                     (
                         path,
                         f"disable: no earlier rule has the id {rule_id!r}"
-                        + _did_you_mean(rule_id, known),
+                        + did_you_mean(rule_id, known),
                     )
                 )
     missing = [name for name in Settings.model_fields if name not in settings]
@@ -469,7 +457,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                 (
                     path,
                     f"rules (id: {rule.id}): criterion: unknown criterion {rule.criterion!r}"
-                    f"{_did_you_mean(rule.criterion, criteria)}",
+                    f"{did_you_mean(rule.criterion, criteria)}",
                 )
             )
     brokers = set(items["brokers"])
@@ -479,7 +467,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                 (
                     path,
                     f"broker_selection (id: {choice.id}): choose: unknown broker {choice.choose!r}"
-                    f"{_did_you_mean(choice.choose, brokers)}",
+                    f"{did_you_mean(choice.choose, brokers)}",
                 )
             )
     for path, choice in items["broker_selection"].values():

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from advisor.loader import load_rules
+from advisor.models import Assessment
+from advisor.ruleset import Ruleset
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def ruleset() -> Ruleset:
+    return load_rules()
+
+
+def minimal(**flow: Any) -> dict[str, Any]:
+    """A two-system assessment as plain data, with one flow from `a` to `b` (overridable)."""
+    return {
+        "name": "Minimal",
+        "systems": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}],
+        "flows": [{"id": "f", "source": "a", "targets": ["b"], "trigger": "data_change", **flow}],
+    }
+
+
+@pytest.fixture
+def write_yaml(tmp_path: Path) -> Callable[[Any, str], Path]:
+    def write(data: Any, name: str = "assessment.yaml") -> Path:
+        path = tmp_path / name
+        text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def build(data: dict[str, Any]) -> Assessment:
+    return Assessment.model_validate(data)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or write the user's own rules cache."""
+    import os
+
+    os.environ["ADVISOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))

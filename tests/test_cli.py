@@ -1,0 +1,210 @@
+"""The command line, in process: outputs, exit codes, help."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from advisor.cli import build_parser, main
+from tests.conftest import EXAMPLES, ROOT
+
+BOOKING = str(ROOT / "examples" / "gifting-orders.yaml")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_assess_json_is_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "assess", BOOKING, "--format", "json")
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert set(result) >= {
+        "name",
+        "recommendation",
+        "confidence",
+        "scores",
+        "flows",
+        "broker",
+        "risks",
+    }
+    assert result["recommendation"] == "hybrid"
+    flow = result["flows"][0]
+    assert set(flow) >= {"id", "style", "scores", "reasons", "polling"}
+    assert set(flow["reasons"][0]) == {"rule", "criterion", "favours", "points", "explanation"}
+    assert set(result["broker"]) >= {"choice", "why"}
+    assert set(result["risks"][0]) == {"id", "title", "mitigation", "flows"}
+
+
+def test_assess_is_byte_identical_between_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    first = run(capsys, "assess", BOOKING, "--format", "json")[1]
+    assert run(capsys, "assess", BOOKING, "--format", "json")[1] == first
+
+
+def test_text_is_default_off_a_terminal_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "assess", BOOKING)
+    assert code == 0 and json.loads(out)
+    code, out, _ = run(capsys, "assess", BOOKING, "--format", "text")
+    assert "Recommendation: Hybrid" in out
+    assert "place-order: API-driven" in out and "order-confirmed: Event-driven" in out
+    assert "[needs-response]" in out
+
+
+def test_output_file_follows_its_suffix(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    target = tmp_path / "result.txt"
+    code, out, err = run(capsys, "assess", BOOKING, "-o", str(target))
+    assert (code, out, err) == (0, "", "")
+    assert target.read_text(encoding="utf-8").startswith("Gifting platform orders\n")
+    as_json = tmp_path / "result.json"
+    assert run(capsys, "assess", BOOKING, "-o", str(as_json))[0] == 0
+    assert json.loads(as_json.read_text(encoding="utf-8"))["name"] == "Gifting platform orders"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["result.json", "result.txt"]
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: [unclosed\n", ":2:1: "),
+        ("nmae: x\n", "unknown key 'nmae'; did you mean 'name'?"),
+        ("", "is empty"),
+    ],
+)
+def test_refused_input_exits_1_with_nothing_on_stdout(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "assess", str(path), "--format", "json")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {path}")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_refused_input_writes_no_output_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("nope: 1\n", encoding="utf-8")
+    assert run(capsys, "assess", str(bad), "-o", str(tmp_path / "out.json"))[0] == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_missing_file_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, "assess", str(tmp_path / "absent.yaml"))
+    assert (code, out) == (1, "")
+    assert "absent.yaml: no such file" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["assess"],
+        ["assess", BOOKING, "--format", "pdf"],
+        ["assess", BOOKING, "--frobnicate"],
+        ["frobnicate"],
+        ["rules", "list", "--no-default-rules"],
+    ],
+)
+def test_wrong_usage_exits_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert "usage:" in err or "error:" in err
+
+
+def test_unwritable_output_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "assess", BOOKING, "-o", str(tmp_path / "no" / "such" / "dir.json"))
+    assert code == 2
+    assert "cannot write" in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("advisor 0.")
+
+
+def _commands() -> list[list[str]]:
+    parser = build_parser()
+    found: list[list[str]] = []
+
+    def walk(parser_: object, prefix: list[str]) -> None:
+        for action in getattr(parser_, "_actions", []):
+            choices = getattr(action, "choices", None)
+            if isinstance(choices, dict):
+                for name, sub in choices.items():
+                    found.append([*prefix, name])
+                    walk(sub, [*prefix, name])
+
+    walk(parser, [])
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(), ids=" ".join)
+def test_every_command_has_help_with_examples(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    code, out, _ = run(capsys, *command, "--help")
+    assert code == 0
+    assert "usage: advisor" in out
+    leaf = not any(
+        other[: len(command)] == command and len(other) > len(command) for other in _commands()
+    )
+    if leaf:
+        assert "examples:" in out
+
+
+def test_schema_is_draft_07(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema")
+    schema = json.loads(out)
+    assert code == 0
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert "$defs" not in json.dumps(schema)
+    for keyword in ("prefixItems", "unevaluatedProperties", "$dynamicRef"):
+        assert keyword not in out
+
+
+def test_rules_check_and_list(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "rules", "check")
+    assert code == 0 and out.startswith("ok: ")
+    bad = tmp_path / "ours.yaml"
+    bad.write_text("rules:\n  - id: x\n", encoding="utf-8")
+    code, out, err = run(capsys, "rules", "check", str(bad))
+    assert (code, out) == (1, "")
+    assert f"{bad}:2:5: rules[0] (id: x): missing required key 'criterion'" in err
+    code, out, _ = run(capsys, "rules", "list")
+    assert code == 0 and "needs-response" in out
+
+
+def test_own_rules_change_the_answer(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    ours = tmp_path / "ours.yaml"
+    ours.write_text(
+        "rules:\n"
+        "  - id: we-love-events\n"
+        "    criterion: complexity\n"
+        "    favours: event\n"
+        "    points: 100\n"
+        "    when: {fact: flow.trigger, op: eq, value: user_action}\n"
+        "    explanation: House rule.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "assess", BOOKING, "--format", "json", "--rules", str(ours))
+    assert code == 0
+    flows = {flow["id"]: flow for flow in json.loads(out)["flows"]}
+    assert flows["place-order"]["style"] != "api"
+    assert any(reason["rule"] == "we-love-events" for reason in flows["place-order"]["reasons"])
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
+def test_every_example_assesses(capsys: pytest.CaptureFixture[str], example: Path) -> None:
+    code, out, err = run(capsys, "assess", str(example), "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["recommendation"] in ("api", "event", "hybrid")

@@ -1,0 +1,192 @@
+"""Rules are data: the defaults load, and a mistake names the file, the rule and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisor.engine import assess
+from advisor.errors import InputError
+from advisor.facts import FACTS
+from advisor.loader import load_rules
+from advisor.models import Assessment
+from advisor.ruleset import Ruleset
+from tests.conftest import ROOT, minimal
+
+
+def test_default_rules_cover_every_criterion_and_both_sides(ruleset: Ruleset) -> None:
+    criteria = {criterion.id for criterion in ruleset.criteria}
+    assert criteria >= {
+        "communication",
+        "coupling",
+        "real_time",
+        "scalability",
+        "error_handling",
+        "complexity",
+    }
+    sides = {(rule.criterion, rule.favours) for rule in ruleset.rules}
+    assert {criterion for criterion, _ in sides} == criteria
+    assert {favours for _, favours in sides} == {"api", "event"}
+
+
+def test_every_input_has_a_question(ruleset: Ruleset) -> None:
+    flow_inputs = {
+        f"flow.{name}"
+        for name in Assessment.model_fields["flows"].annotation.__args__[0].model_fields
+    }  # type: ignore[union-attr]
+    assert flow_inputs <= set(ruleset.questions)
+
+
+def test_rules_use_only_known_facts(ruleset: Ruleset) -> None:
+    used = {fact for rule in ruleset.rules for fact in rule.when.facts_used()}
+    assert used <= set(FACTS)
+
+
+def write(tmp_path: Path, text: str, name: str = "ours.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def refuse(paths: list[Path], defaults: bool = True) -> str:
+    with pytest.raises(InputError) as caught:
+        load_rules(paths, defaults=defaults)
+    return str(caught.value)
+
+
+RULE = """\
+rules:
+  - id: our-rule
+    criterion: coupling
+    favours: event
+    points: 5
+    when: {when}
+    explanation: Ours.
+"""
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        pytest.param(
+            "{fact: flow.consumer, op: ge, value: 3}",
+            ":6:11: rules[0] (id: our-rule).when: unknown fact 'flow.consumer'; "
+            "did you mean 'flow.consumers'?",
+            id="unknown-fact",
+        ),
+        pytest.param(
+            "{fact: flow.trigger, op: ge, value: 3}",
+            "rules[0] (id: our-rule).when: operator 'ge' does not apply to flow.trigger",
+            id="operator-for-kind",
+        ),
+        pytest.param(
+            "{fact: flow.trigger, op: eq, value: data_changes}",
+            "'data_changes' is not a value of flow.trigger; expected one of: user_action, "
+            "data_change, schedule, telemetry; did you mean 'data_change'?",
+            id="enum-value",
+        ),
+        pytest.param(
+            "{fact: flow.consumers, op: ge, value: many}",
+            "flow.consumers is a number; 'many' is not",
+            id="number-value",
+        ),
+        pytest.param(
+            "{fact: flow.consumers, op: ge, value: 3, all: []}",
+            "a condition is exactly one of",
+            id="two-forms",
+        ),
+        pytest.param(
+            '"flow.consumers >= 3"',
+            "rules[0] (id: our-rule).when: Input should be a valid dictionary",
+            id="code-as-text",
+        ),
+        pytest.param(
+            "{all: [{fact: flow.style, op: eq, value: api}]}",
+            "fact 'flow.style' cannot be used in scoring and hybrid rules",
+            id="style-in-scoring",
+        ),
+        pytest.param(
+            "{any: [{fakt: flow.consumers}]}",
+            "rules[0] (id: our-rule).when.any[0].fakt: unknown key 'fakt'; did you mean 'fact'?",
+            id="nested-unknown-key",
+        ),
+    ],
+)
+def test_condition_mistakes_name_file_rule_and_field(
+    tmp_path: Path, when: str, expected: str
+) -> None:
+    path = write(tmp_path, RULE.format(when=when))
+    message = refuse([path])
+    assert f"{path}:" in message
+    assert expected in message, message
+
+
+def test_unknown_rule_field_suggests(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        RULE.format(when="{fact: flow.consumers, op: ge, value: 3}").replace("points:", "pionts:"),
+    )
+    message = refuse([path])
+    assert "rules[0] (id: our-rule).pionts: unknown key 'pionts'; did you mean 'points'?" in message
+
+
+def test_unknown_criterion_names_file_and_rule(tmp_path: Path) -> None:
+    text = RULE.format(when="{fact: flow.consumers, op: ge, value: 3}").replace(
+        "criterion: coupling", "criterion: coupled"
+    )
+    path = write(tmp_path, text)
+    message = refuse([path])
+    assert (
+        f"{path}: rules (id: our-rule): criterion: unknown criterion 'coupled'; "
+        "did you mean 'coupling'?"
+    ) in message
+
+
+def test_placeholders_must_be_facts(tmp_path: Path) -> None:
+    text = RULE.format(when="{fact: flow.consumers, op: ge, value: 3}").replace(
+        "explanation: Ours.", "explanation: With {flow.consumer} consumers."
+    )
+    message = refuse([write(tmp_path, text)])
+    assert "unknown placeholder {flow.consumer}" in message
+    assert "did you mean 'flow.consumers'?" in message
+
+
+def test_own_rules_replace_and_add(tmp_path: Path) -> None:
+    base = Assessment.model_validate(minimal(needs_response=True))
+    default = assess(base, load_rules())
+    heavier = write(
+        tmp_path,
+        "rules:\n"
+        "  - id: needs-response\n"
+        "    criterion: communication\n"
+        "    favours: api\n"
+        "    points: 50\n"
+        "    when: {fact: flow.needs_response, op: eq, value: true}\n"
+        "    explanation: Heavier.\n",
+    )
+    ours = assess(base, load_rules([heavier]))
+    assert ours.flows[0].scores.api == default.flows[0].scores.api + 20
+    explanation = next(r for r in ours.flows[0].reasons if r.rule == "needs-response")
+    assert explanation.explanation == "Heavier."
+
+
+def test_disable_drops_a_rule_and_names_unknown_ids(tmp_path: Path) -> None:
+    path = write(tmp_path, "disable: [needs-response]\n")
+    ruleset = load_rules([path])
+    assert "needs-response" not in {rule.id for rule in ruleset.rules}
+    bad = write(tmp_path, "disable: [needs-respons]\n", "bad.yaml")
+    assert "did you mean 'needs-response'?" in refuse([bad])
+
+
+def test_rules_alone_must_be_complete(tmp_path: Path) -> None:
+    path = write(tmp_path, RULE.format(when="{fact: flow.consumers, op: ge, value: 3}"))
+    message = refuse([path], defaults=False)
+    assert "scoring: no file sets saturation" in message
+    assert "criteria: no criterion is defined" in message
+
+
+def test_a_copy_of_the_defaults_works_alone(tmp_path: Path) -> None:
+    for source in (ROOT / "rules").glob("*.yaml"):
+        (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_rules([tmp_path], defaults=False).rules == load_rules().rules
