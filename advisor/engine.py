@@ -53,9 +53,11 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
     would change the answer (`advisor.whatif`).
     """
     facts = [flow_facts(assessment, flow, ruleset.settings) for flow in assessment.flows]
+    rules = compiled(ruleset)
+    held = [[holds(flow_fact) for holds in rules.holds] for flow_fact in facts]
     flows = [
-        score_flow(flow, flow_fact, ruleset)
-        for flow, flow_fact in zip(assessment.flows, facts, strict=True)
+        score_flow(flow, flow_fact, ruleset, held=flow_held)
+        for flow, flow_fact, flow_held in zip(assessment.flows, facts, held, strict=True)
     ]
     result = Result(
         name=assessment.name,
@@ -70,7 +72,7 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
         return result
     from advisor.whatif import explore
 
-    changes = explore(assessment, ruleset, result, facts)
+    changes = explore(assessment, ruleset, result, facts, held)
     return result.model_copy(update={"what_would_change": changes})
 
 
@@ -209,6 +211,7 @@ class Compiled:
     readers: dict[str, tuple[int, ...]]  # fact -> indexes of the scoring rules that read it
     hybrid_readers: dict[str, tuple[int, ...]]  # fact -> indexes of the hybrid rules
     risk_holds: tuple[Predicate, ...]
+    reasons: tuple[Reason | None, ...]  # each rule's reason, where its text quotes no fact
 
 
 _compiled_cache: list[tuple[Ruleset, Compiled]] = []
@@ -232,9 +235,24 @@ def compiled(ruleset: Ruleset) -> Compiled:
         readers=_readers(rule.when for rule in ruleset.rules),
         hybrid_readers=_readers(rule.when for rule in ruleset.hybrid),
         risk_holds=tuple(compile_condition(rule.when) for rule in ruleset.risks),
+        reasons=tuple(_fixed_reason(rule) for rule in ruleset.rules),
     )
     _compiled_cache[:] = [(ruleset, result)]
     return result
+
+
+def _fixed_reason(rule: Rule) -> Reason | None:
+    """The rule's reason when its explanation has no placeholder (models are immutable, so
+    one instance serves every flow)."""
+    if fill(rule.explanation, {}) != rule.explanation:
+        return None
+    return Reason.model_construct(
+        rule=rule.id,
+        criterion=rule.criterion,
+        favours=rule.favours,
+        points=rule.points,
+        explanation=rule.explanation,
+    )
 
 
 def _readers(conditions: Iterable[Condition]) -> dict[str, tuple[int, ...]]:
@@ -252,19 +270,24 @@ class _Tally:
     reasons: tuple[Reason, ...]
 
 
-def tally(facts: dict[str, FactValue], ruleset: Ruleset) -> _Tally:
-    """Every rule that holds, with its points, in rules order."""
+def tally(
+    facts: dict[str, FactValue], ruleset: Ruleset, *, held: Sequence[bool] | None = None
+) -> _Tally:
+    """Every rule that holds, with its points, in rules order. `held`: whether each rule holds,
+    when that is known already."""
     rules = compiled(ruleset)
-    held = [holds(facts) for holds in rules.holds]
+    if held is None:
+        held = [holds(facts) for holds in rules.holds]
     reasons = tuple(
-        Reason.model_construct(
+        fixed
+        or Reason.model_construct(
             rule=rule.id,
             criterion=rule.criterion,
             favours=rule.favours,
             points=rule.points,
             explanation=fill(rule.explanation, facts),
         )
-        for rule, fired in zip(rules.rules, held, strict=True)
+        for rule, fixed, fired in zip(rules.rules, rules.reasons, held, strict=True)
         if fired
     )
     api, event = points_of(held, rules)
@@ -283,8 +306,14 @@ def to_score(points: float, settings: Settings) -> float:
     return round(min(100.0, 100.0 * points / settings.saturation), 1)
 
 
-def score_flow(flow: Flow, facts: dict[str, FactValue], ruleset: Ruleset) -> FlowResult:
-    counted = tally(facts, ruleset)
+def score_flow(
+    flow: Flow,
+    facts: dict[str, FactValue],
+    ruleset: Ruleset,
+    *,
+    held: Sequence[bool] | None = None,
+) -> FlowResult:
+    counted = tally(facts, ruleset, held=held)
     settings = ruleset.settings
     scores = Scores(api=to_score(counted.api, settings), event=to_score(counted.event, settings))
     style, decision = decide(scores, facts, ruleset)

@@ -28,10 +28,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import islice
+from functools import cache, partial
 from typing import Any
 
 from advisor.engine import (
@@ -78,10 +77,15 @@ def what_would_change(
 
 
 def explore(
-    assessment: Assessment, ruleset: Ruleset, result: Result, facts: Sequence[Facts]
+    assessment: Assessment,
+    ruleset: Ruleset,
+    result: Result,
+    facts: Sequence[Facts],
+    held: Sequence[Sequence[bool]] | None = None,
 ) -> tuple[Change, ...]:
-    """`what_would_change`, reusing the facts the engine has already derived."""
-    return _Analysis(assessment, ruleset, result, facts).run()
+    """`what_would_change`, reusing the facts the engine has already derived (and, as `held`,
+    which of the scoring rules hold for each flow)."""
+    return _Analysis(assessment, ruleset, result, facts, held).run()
 
 
 def apply_change(assessment: Assessment, change: Change) -> Assessment:
@@ -153,6 +157,18 @@ _FEEDS: dict[str, frozenset[str]] = {
     "payload_kb": frozenset({"flow.payload_kb"}),
     "targets": frozenset({"flow.consumers", "flow.owners"}) | _POLLING,
 }
+
+
+@cache
+def _feeds(name: str, polled: bool, estimated_peak: bool) -> frozenset[str]:
+    feeds = _FEEDS[name]
+    if not polled:
+        feeds = feeds - _POLLING
+    if name == "events_per_day" and not estimated_peak:
+        feeds = feeds - {"flow.peak_per_second"}
+    return feeds
+
+
 _CONTEXT_INPUTS = ("stage", "team_event_experience", "cloud", "existing_broker")
 _FLOW_INPUTS = (
     "trigger",
@@ -188,6 +204,23 @@ class _Prepared:
     rule_goals: tuple[frozenset[str], ...]  # the goals each scoring rule asks about
     hybrid_goals: frozenset[str]  # the goals the hybrid rules ask about
     reaches: dict[tuple[frozenset[str], str], _Reach] = field(default_factory=dict)
+    inputs: dict[tuple[bool, bool], tuple[tuple[int, str, _Reach], ...]] = field(
+        default_factory=dict
+    )
+
+    def flow_inputs(self, polls: bool, estimated_peak: bool) -> tuple[tuple[int, str, _Reach], ...]:
+        """A flow's own inputs that some rule reads: their order, name and reach."""
+        key = (polls, estimated_peak)
+        known = self.inputs.get(key)
+        if known is not None:
+            return known
+        inputs = []
+        for order, name in enumerate(_FLOW_INPUTS):
+            reach = self.reach(_feeds(name, polls or name == "trigger", estimated_peak))
+            if reach.rules or reach.hybrid:
+                inputs.append((order, name, reach))
+        self.inputs[key] = tuple(inputs)
+        return self.inputs[key]
 
     def reach(self, feeds: frozenset[str], goal: str = "") -> _Reach:
         """What changing these facts (or, with `goal`, adding or dropping it) can do."""
@@ -248,7 +281,7 @@ def _prepare(ruleset: Ruleset) -> _Prepared:
 
 
 _Box = tuple[float, float, float, float]  # lowest and highest API score, then event score
-_Values = Callable[[], list[Any]]
+_Values = Callable[[], Iterable[Any]]
 
 
 @dataclass
@@ -262,6 +295,7 @@ class _FlowState:
     event: float
     style: Style
     close: bool  # decided within the margin
+    polls: bool  # targets would have to poll the source to learn of changes
     hybrid_rule: bool  # some hybrid rule holds now
 
 
@@ -294,6 +328,7 @@ class _Analysis:
     ruleset: Ruleset
     result: Result
     facts: Sequence[Facts]
+    held: Sequence[Sequence[bool]] | None = None
     rules: Compiled = field(init=False)
     prepared: _Prepared = field(init=False)
     settings: Settings = field(init=False)
@@ -307,10 +342,13 @@ class _Analysis:
         self.memo = {}
         self.states = []
         margin = self.settings.style_margin
-        for flow, facts, scored in zip(
-            self.assessment.flows, self.facts, self.result.flows, strict=True
+        for index, (flow, facts, scored) in enumerate(
+            zip(self.assessment.flows, self.facts, self.result.flows, strict=True)
         ):
-            held = [holds(facts) for holds in self.rules.holds]
+            if self.held is None:
+                held = [holds(facts) for holds in self.rules.holds]
+            else:
+                held = list(self.held[index])
             api_points, event_points = points_of(held, self.rules)
             lead = scored.scores.event - scored.scores.api
             self.states.append(
@@ -324,6 +362,7 @@ class _Analysis:
                     event=scored.scores.event,
                     style=scored.style,
                     close=-margin < lead < margin,
+                    polls=flow.trigger in POLLED_TRIGGERS,
                     hybrid_rule=any(holds(facts) for holds in self.rules.hybrid_holds),
                 )
             )
@@ -334,7 +373,7 @@ class _Analysis:
         whole: list[_Found] = []
         per_flow: list[list[_Found]] = [[] for _ in self.states]
         for reach, flows, make in self._inputs():
-            if (reach.rules or reach.hybrid) and self._worth(reach, flows):
+            if self._worth(reach, flows):
                 self._search(flows, make, reach, whole, per_flow)
         changes = [self._change(INTEGRATION, found) for found in _cheapest(whole)]
         for state, found_here in zip(self.states, per_flow, strict=True):
@@ -342,41 +381,42 @@ class _Analysis:
         return tuple(changes)
 
     def _inputs(self) -> Iterable[tuple[_Reach, tuple[int, ...], Callable[[], _Lever]]]:
-        """Every input that may change, with what it can reach, the flows it feeds and a way to
+        """Every input that rules read, with what it can reach, the flows it feeds and a way to
         make its lever: the context, the goals, the source systems, then each flow's inputs."""
         every = tuple(range(len(self.states)))
         prepared = self.prepared
         for order, name in enumerate(_CONTEXT_INPUTS):
             reach = prepared.reach(_FEEDS[name])
-            yield reach, every, partial(self._context_lever, name, (0, order))
+            if reach.rules or reach.hybrid:
+                yield reach, every, partial(self._context_lever, name, (0, order))
         for order, goal in enumerate(prepared.goals):
             reach = prepared.reach(_FEEDS["goal"], goal)
-            yield reach, every, partial(self._goal_lever, goal, (1, order))
+            if reach.rules or reach.hybrid:
+                yield reach, every, partial(self._goal_lever, goal, (1, order))
         for order, system in enumerate(self.assessment.systems):
             flows = tuple(i for i, s in enumerate(self.states) if s.flow.source == system.id)
-            if flows:
-                reach = prepared.reach(_FEEDS["emits_events"])
+            if not flows:
+                continue
+            reach = prepared.reach(_FEEDS["emits_events"])
+            if reach.rules or reach.hybrid:
                 yield reach, flows, partial(self._emits_lever, system, flows, order)
-                reach = prepared.reach(self._feeds("api_rate_limit_per_minute", flows))
+            reach = prepared.reach(self._feeds("api_rate_limit_per_minute", flows))
+            if reach.rules or reach.hybrid:
                 yield reach, flows, partial(self._limit_lever, system, flows, order)
         for index in every:
-            for order, name in enumerate(_FLOW_INPUTS):
-                reach = prepared.reach(self._feeds(name, (index,)))
+            state = self.states[index]
+            inputs = prepared.flow_inputs(state.polls, state.flow.peak_per_second is None)
+            for order, name, reach in inputs:
                 yield reach, (index,), partial(self._flow_lever, index, name, order)
 
     def _feeds(self, name: str, flows: tuple[int, ...]) -> frozenset[str]:
         """The facts an input feeds in these flows: polling facts only where targets would
         poll, the peak only where it is estimated from the daily volume."""
-        feeds = _FEEDS[name]
-        if name != "trigger" and not any(
-            self.states[index].flow.trigger in POLLED_TRIGGERS for index in flows
-        ):
-            feeds = feeds - _POLLING
-        if name == "events_per_day" and all(
-            self.states[index].flow.peak_per_second is not None for index in flows
-        ):
-            feeds = feeds - {"flow.peak_per_second"}
-        return feeds
+        polled = name == "trigger" or any(self.states[index].polls for index in flows)
+        estimated = name == "events_per_day" and any(
+            self.states[index].flow.peak_per_second is None for index in flows
+        )
+        return _feeds(name, polled, estimated)
 
     def _worth(self, reach: _Reach, flows: tuple[int, ...]) -> bool:
         """A quick test: may the lever flip a flow, or move the mean across a boundary?"""
@@ -493,11 +533,12 @@ class _Analysis:
             else:
                 event_low -= points if state.held[rule] else 0.0
                 event_high += 0.0 if state.held[rule] else points
+        scale = 100.0 / self.settings.saturation  # unrounded: the slack covers rounding
         return (
-            to_score(max(0.0, api_low), self.settings),
-            to_score(api_high, self.settings),
-            to_score(max(0.0, event_low), self.settings),
-            to_score(event_high, self.settings),
+            min(100.0, max(0.0, api_low) * scale),
+            min(100.0, api_high * scale),
+            min(100.0, max(0.0, event_low) * scale),
+            min(100.0, event_high * scale),
         )
 
     def _reachable(self, index: int, box: _Box, hybrid: bool) -> set[Style]:
@@ -693,7 +734,7 @@ class _Analysis:
             consequence = f"the whole integration would be {_OUTCOME[found.outcome]}"
         else:
             consequence = f"it would be {_OUTCOME[found.outcome]}"
-        return Change(
+        return Change.model_construct(  # every value is made here, from validated input
             scope=scope,
             field=lever.field,
             current=json.dumps(_as_input(lever.current)),
@@ -864,8 +905,9 @@ class _FlowInputs:
     def targets(self) -> tuple[Any, Patch, _Values]:
         flow = self.flow
 
-        def values() -> list[Any]:
-            exact = self._crossings("flow.consumers", flow.consumers, whole=True)
+        def values() -> Iterator[Any]:
+            current = flow.consumers
+            exact = self._crossings("flow.consumers", current, whole=True)
             points: list[float] = []
             if self.polls:
                 delay, events = flow.max_delay_seconds, flow.events_per_day
@@ -886,19 +928,18 @@ class _FlowInputs:
                     if t < 1
                 ]
             if "flow.owners" in self.tests:  # dropping targets may leave only the source's team
-                exact += range(1, flow.consumers)
-            counts = _numbers(points, flow.consumers, whole=True, low=1.0, exact=exact)
-            taken = set(self.owners)
-            names = (f"{PLACEHOLDER}-{number}" for number in range(1, 10 * MAX_CONSUMERS))
-            free = (name for name in names if name not in taken)
-            added = tuple(islice(free, max(0, MAX_CONSUMERS - flow.consumers)))
-            return [
-                flow.targets[:count]
-                if count <= flow.consumers
-                else flow.targets + added[: count - flow.consumers]
-                for count in counts
-                if count <= MAX_CONSUMERS
-            ]
+                exact += range(1, current)
+            counts = _numbers(points, current, whole=True, low=1.0, exact=exact)
+            added: tuple[str, ...] = ()
+            for count in counts:  # made one by one: the search often stops at the first
+                if count > MAX_CONSUMERS:
+                    continue
+                if count <= current:
+                    yield flow.targets[:count]
+                    continue
+                if len(added) < count - current:
+                    added = _placeholders(set(self.owners), MAX_CONSUMERS - current)
+                yield flow.targets + added[: count - current]
 
         def patch(value: Any, _index: int) -> Facts:
             count = len(value)
@@ -911,6 +952,18 @@ class _FlowInputs:
             }
 
         return flow.targets, patch, values
+
+
+def _placeholders(taken: set[str], count: int) -> tuple[str, ...]:
+    """Ids for consumers to add, none of them an existing system's."""
+    names: list[str] = []
+    number = 0
+    while len(names) < count:
+        number += 1
+        name = f"{PLACEHOLDER}-{number}"
+        if name not in taken:
+            names.append(name)
+    return tuple(names)
 
 
 def _cheapest(found: list[_Found]) -> list[_Found]:
@@ -1047,7 +1100,11 @@ def _numbers(
     for point in points:
         if not math.isfinite(point):
             continue
-        step = 1.0 if whole else _step(point)
+        if whole:
+            below, above = float(math.floor(point)), float(math.ceil(point))
+            candidates.update((below - 1, below, above, above + 1))
+            continue
+        step = _step(point)
         below = math.floor(point / step) * step
         above = math.ceil(point / step) * step
         candidates.update(round(value, 6) for value in (below - step, below, above, above + step))
@@ -1084,6 +1141,7 @@ _TRIGGERS = {
     "schedule": "a schedule",
     "telemetry": "telemetry",
 }
+_EXPERIENCE = {"none": "no", "some": "some", "strong": "strong"}
 _STAGES = {"early": "at an early stage", "growing": "growing", "scaling": "scaling up"}
 _CLOUDS = {
     "aws": "on AWS",
@@ -1116,7 +1174,10 @@ def _phrase(
     if kind == "stage":
         return f"If the business were {_STAGES[value]} instead of {_STAGES[current]}"
     if kind == "team_event_experience":
-        return f"If the team had {value} event experience instead of {current}"
+        return (
+            f"If the team had {_EXPERIENCE.get(value, value)} event experience "
+            f"instead of {_EXPERIENCE.get(current, current)}"
+        )
     if kind == "cloud":
         return f"If the systems ran {_CLOUDS[value]} instead of {_CLOUDS[current]}"
     if kind == "existing_broker":
