@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 an input was refused; 2 the command was used wrongly.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from advisor import __version__
 from advisor.errors import InputError, Problem
 
 if TYPE_CHECKING:
+    from advisor.models import Assessment, Result
     from advisor.ruleset import Ruleset
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -82,15 +84,26 @@ def build_parser() -> argparse.ArgumentParser:
 examples:
   advisor assess examples/booking-platform.yaml
   advisor assess examples/booking-platform.yaml --format json -o booking.json
+  advisor assess examples/booking-platform.yaml -o booking.html
+  advisor assess examples/booking-platform.yaml -o docs/adr/0007-integration.md --date 2026-01-15
   advisor assess mine.yaml --rules our-rules.yaml
 
 The text format is the default on a terminal; JSON otherwise. With -o, the format follows the
-file's suffix (.json, .txt) unless --format is given.
+file's suffix (.json, .txt, .html, .md) unless --format is given. html is a self-contained
+report with the blueprint; md is an architecture decision record (MADR), dated --date.
 """,
     )
     assess.add_argument("file", type=Path, metavar="FILE", help="the assessment (YAML)")
     assess.add_argument(
-        "--format", choices=("json", "text"), help="output format (default: text on a terminal)"
+        "--format",
+        choices=("json", "text", "html", "md"),
+        help="output format (default: text on a terminal)",
+    )
+    assess.add_argument(
+        "--date",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the decision record's date (md only; default: today)",
     )
     _add_output(assess)
     _add_rules(assess)
@@ -199,15 +212,71 @@ def _assess(args: argparse.Namespace) -> int:
     ruleset = _load_rules(args)
     assessment = load_assessment(args.file)
     result = assess(assessment, ruleset)
-    text = to_json(result) if fmt == "json" else to_text(assessment, result)
+    if fmt == "html":
+        text = _html_report(assessment, result, ruleset)
+    elif fmt == "md":
+        text = _markdown_report(assessment, result, ruleset, args.date)
+    else:
+        text = to_json(result) if fmt == "json" else to_text(assessment, result)
     _emit(text, args.output)
     return EXIT_OK
 
 
 def _format_for(output: Path | None) -> str:
     if output is not None:
-        return {".txt": "text", ".text": "text"}.get(output.suffix.lower(), "json")
+        return _SUFFIX_FORMATS.get(output.suffix.lower(), "json")
     return "text" if sys.stdout.isatty() else "json"
+
+
+_SUFFIX_FORMATS = {
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".markdown": "md",
+}
+
+
+def _iso_date(text: str) -> datetime.date:
+    try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(text)
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-15"
+        ) from None
+
+
+def _markdown_report(
+    assessment: Assessment, result: Result, ruleset: Ruleset, date: datetime.date | None
+) -> str:
+    from advisor.report import to_markdown
+
+    return to_markdown(assessment, result, ruleset, date=date or datetime.date.today())
+
+
+def _html_report(assessment: Assessment, result: Result, ruleset: Ruleset) -> str:
+    from advisor.report import to_html
+
+    return to_html(
+        assessment, result, ruleset, diagram_svg=_diagram_svg(assessment, result, ruleset)
+    )
+
+
+def _diagram_svg(assessment: Assessment, result: Result, ruleset: Ruleset) -> str | None:
+    """The blueprint as SVG for the HTML report; None, with a warning, if it cannot be drawn."""
+    try:
+        from advisor.blueprint import blueprint_dot
+        from advisor.render import RenderError, render
+    except ImportError:  # the diagram module is not part of this build
+        return None
+    try:
+        return render(blueprint_dot(assessment, result, ruleset), "svg").decode("utf-8")
+    except RenderError as error:
+        print(f"advisor: warning: the report has no blueprint: {error}", file=sys.stderr)
+        return None
 
 
 def _schema(args: argparse.Namespace) -> int:
