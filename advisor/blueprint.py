@@ -219,6 +219,11 @@ class _Plan:
         synchronous = {flow.id for flow, flow_result in self.flows if flow_result.style != "event"}
         return bool(synchronous) and synchronous <= self.retried
 
+    def chained(self) -> bool:
+        """Whether a system consumes one event flow and publishes another."""
+        producers = {flow.source for flow, _ in self.evented}
+        return any(target in producers for flow, _ in self.evented for target in flow.targets)
+
     def producers_with_outbox(self) -> frozenset[str]:
         return frozenset(flow.source for flow, _ in self.evented if flow.id in self.outbox)
 
@@ -315,8 +320,9 @@ def _add_broker(graph: graphviz.Digraph, plan: _Plan) -> None:
                         fillcolor=HYBRID_TOPIC_FILL if hybrid else EVENT_TOPIC_FILL,
                         color=HYBRID_COLOUR if hybrid else EVENT_COLOUR,
                     )
-        # The queue sits in the topics' column.
-        _column(broker, [_DEAD_LETTER, *topics])
+        # One column of topics, with the queue; but where a consumer publishes events of its own,
+        # its topics must come after the ones it consumes, and the queue goes with the first.
+        _column(broker, [_DEAD_LETTER, *(topics if not plan.chained() else topics[:1])])
         if with_edges:
             broker.attr("edge", constraint="false", **_LINES["dead-letter"])
             for topic in topics:
@@ -356,11 +362,12 @@ def _add_event_flows(graph: graphviz.Digraph, plan: _Plan) -> None:
     """Producer to topic to each consumer; for hybrid flows, a call-back per consumer too."""
     call_backs: dict[tuple[str, str], list[str]] = {}
     for style in ("event", "hybrid"):
+        flows = [flow for flow, flow_result in plan.evented if flow_result.style == style]
+        if not flows:
+            continue
         with graph.subgraph() as lines:  # a group for the edges' looks only
             lines.attr("edge", **_LINES[style])
-            for flow, flow_result in plan.evented:
-                if flow_result.style != style:
-                    continue
+            for flow in flows:
                 lines.edge(_system_node(flow.source), _topic_node(flow.id), headport="w")
                 for target in flow.targets:
                     lines.edge(_topic_node(flow.id), _system_node(target), tailport="e")
@@ -412,25 +419,33 @@ def _add_legend(graph: graphviz.Digraph, plan: _Plan) -> None:
         keys.append("call-back")
     if plan.evented and len(plan.evented) <= DEAD_LETTER_EDGES_UP_TO:
         keys.append("dead-letter")
-    rows = [f'<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT COLOR="{MUTED}">Legend</FONT></TD></TR>']
+    rows = [f'<TR><TD COLSPAN="4" ALIGN="LEFT"><FONT COLOR="{MUTED}">Legend</FONT></TD></TR>']
     for key in keys:
         colour, style, width, arrow, meaning = _LEGEND_ROWS[key]
-        rows.append(
-            "<TR>"
-            f'<TD><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">'
+        sample = (
+            '<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">'
             f'<TR><TD WIDTH="44" HEIGHT="6" SIDES="B" BORDER="{width}" STYLE="{style}" '
-            f'COLOR="{colour}"></TD></TR><TR><TD HEIGHT="6"></TD></TR></TABLE></TD>'
-            f'<TD><FONT COLOR="{colour}">{arrow}</FONT></TD>'
-            f'<TD ALIGN="LEFT">{meaning}</TD>'
-            "</TR>"
+            f'COLOR="{colour}"></TD></TR><TR><TD HEIGHT="6"></TD></TR></TABLE>'
         )
+        rows.append(_legend_row(sample, f'<FONT COLOR="{colour}">{arrow}</FONT>', meaning))
+    if plan.evented:
+        box = (
+            f'<TABLE BORDER="1" COLOR="{EVENT_COLOUR}" BGCOLOR="{EVENT_TOPIC_FILL}" '
+            'CELLSPACING="0"><TR><TD WIDTH="40" HEIGHT="8"></TD></TR></TABLE>'
+        )
+        rows.append(_legend_row(box, "", f"{plan.channel_term}: one per event or hybrid flow"))
     if plan.all_sync_retried():
-        rows.append(
-            '<TR><TD></TD><TD></TD><TD ALIGN="LEFT">every sync call: timeouts, retries with '
-            "back-off</TD></TR>"
-        )
+        rows.append(_legend_row("", "", "every sync call: timeouts, retries with back-off"))
     table = (
         f'<TABLE BORDER="1" COLOR="{OWNER_LINE}" STYLE="rounded" BGCOLOR="{LEGEND_FILL}" '
         f'CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">{"".join(rows)}</TABLE>'
     )
     graph.node("legend", f"<{table}>", shape="plain", fontsize="10")
+
+
+def _legend_row(sample: str, arrow: str, meaning: str) -> str:
+    # The last cell's right padding keeps the text off the table's rounded corner.
+    return (
+        f'<TR><TD>{sample}</TD><TD>{arrow}</TD><TD ALIGN="LEFT">{meaning}</TD>'
+        '<TD WIDTH="4"></TD></TR>'
+    )

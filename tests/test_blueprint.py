@@ -49,11 +49,8 @@ def parsed(dot: str) -> dict[str, Any]:
 
 
 def nodes(graph: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {
-        item["name"]: item
-        for item in graph["objects"]
-        if "nodes" not in item and "subgraphs" not in item
-    }
+    """The nodes: the objects after the subgraphs."""
+    return {item["name"]: item for item in graph["objects"][graph["_subgraph_cnt"] :]}
 
 
 def edges(graph: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -62,7 +59,7 @@ def edges(graph: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def clusters(graph: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {item["name"]: item for item in graph["objects"] if "nodes" in item}
+    return {item["name"]: item for item in graph["objects"][: graph["_subgraph_cnt"]]}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
@@ -289,3 +286,47 @@ def test_control_characters_become_replacement_characters(ruleset: Ruleset) -> N
     _, dot = drawn(Assessment.model_validate(data), ruleset)
     assert "\x07" not in dot and "\x00" not in dot
     assert "bell\ufffd and nul\ufffd" in nodes(parsed(dot))["system_s00"]["label"]
+
+
+def test_without_a_broker_choice_the_cluster_is_a_message_broker(ruleset: Ruleset) -> None:
+    assessment = load_assessment(ROOT / "examples" / "gifting-orders.yaml")
+    result = assess(assessment, ruleset).model_copy(update={"broker": None})
+    graph = parsed(blueprint_dot(assessment, result, ruleset))
+    assert clusters(graph)["cluster_broker"]["label"] == "Message broker"
+
+
+def test_a_consumer_that_publishes_again_sits_between_topics(ruleset: Ruleset) -> None:
+    """A chain of events: b consumes a's event and publishes its own to c."""
+    data = {
+        "name": "Chain",
+        "context": {"cloud": "gcp"},
+        "systems": [
+            {"id": "a", "emits_events": True},
+            {"id": "b", "emits_events": True},
+            {"id": "c"},
+        ],
+        "flows": [
+            {
+                "id": f"{source}-changed",
+                "source": source,
+                "targets": [target],
+                "trigger": "data_change",
+                "max_delay_seconds": 30,
+                "events_per_day": 50000,
+            }
+            for source, target in (("a", "b"), ("b", "c"))
+        ],
+    }
+    result, dot = drawn(Assessment.model_validate(data), ruleset)
+    assert {flow.style for flow in result.flows} == {"event"}
+    graph = parsed(dot)
+    same_rank = [set(item["nodes"]) for item in graph["objects"] if item.get("rank") == "same"]
+    names = {item["_gvid"]: name for name, item in nodes(graph).items()}
+    columns = [{names[gvid] for gvid in column} for column in same_rank]
+    assert {"system_c"} in columns  # the only system that just consumes
+    assert all("system_b" not in column for column in columns)
+    positions = {name: node["pos"] for name, node in nodes(graph).items()}
+    x = {name: float(position.split(",")[0]) for name, position in positions.items()}
+    assert (
+        x["system_a"] < x["topic_a-changed"] < x["system_b"] < x["topic_b-changed"] < x["system_c"]
+    )
