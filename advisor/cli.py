@@ -124,6 +124,51 @@ Then start an assessment with:
     _add_output(schema)
     schema.set_defaults(handler=_schema)
 
+    diagram = _command(
+        commands,
+        "diagram",
+        "Draw the integration blueprint: systems, flows by style, the broker and mitigations.",
+        """\
+examples:
+  advisor diagram examples/gifting-orders.yaml -o blueprint.svg
+  advisor diagram examples/gifting-orders.yaml -o blueprint.png
+  advisor diagram examples/gifting-orders.yaml --format dot > blueprint.dot
+  advisor diagram mine.yaml -o mine.svg --renderer dot     # a system Graphviz instead
+
+With -o, the format follows the file's suffix (.svg, .png, .dot) unless --format is given;
+without -o, SVG (or --format dot) goes to stdout, and PNG only when stdout is not a terminal.
+
+SVG and PNG are rendered by the graphviz-pure program that `pip install` puts beside Python
+(no system Graphviz needed). --renderer, or the ADVISOR_RENDERER environment variable, picks
+another program: a path, or a name on PATH such as `dot`.
+
+exit codes: 0 done; 1 the assessment or rules were refused, or the renderer is missing, failed
+or timed out (the message names it); 2 the command was used wrongly.
+""",
+    )
+    diagram.add_argument("file", type=Path, metavar="FILE", help="the assessment (YAML)")
+    diagram.add_argument(
+        "--format",
+        choices=("dot", "svg", "png"),
+        help="output format (default: the suffix of -o, else svg)",
+    )
+    _add_output(diagram)
+    _add_rules(diagram)
+    diagram.add_argument(
+        "--renderer",
+        metavar="PATH|dot",
+        help="the Graphviz program that draws SVG and PNG (default: $ADVISOR_RENDERER, "
+        "else graphviz-pure)",
+    )
+    diagram.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="stop the renderer after this long (default: 30)",
+    )
+    diagram.set_defaults(handler=_diagram)
+
     rules = _command(commands, "rules", "Check or list rules.", None)
     rule_commands = rules.add_subparsers(title="commands", metavar="COMMAND", required=True)
     check = _command(
@@ -267,11 +312,9 @@ def _html_report(assessment: Assessment, result: Result, ruleset: Ruleset) -> st
 
 def _diagram_svg(assessment: Assessment, result: Result, ruleset: Ruleset) -> str | None:
     """The blueprint as SVG for the HTML report; None, with a warning, if it cannot be drawn."""
-    try:
-        from advisor.blueprint import blueprint_dot
-        from advisor.render import RenderError, render
-    except ImportError:  # the diagram module is not part of this build
-        return None
+    from advisor.blueprint import blueprint_dot
+    from advisor.render import RenderError, render
+
     try:
         return render(blueprint_dot(assessment, result, ruleset), "svg").decode("utf-8")
     except RenderError as error:
@@ -284,6 +327,63 @@ def _schema(args: argparse.Namespace) -> int:
 
     _emit(assessment_schema_json(), args.output)
     return EXIT_OK
+
+
+_DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    from advisor.blueprint import blueprint_dot
+    from advisor.engine import assess
+    from advisor.loader import load_assessment
+    from advisor.render import RenderError, render
+
+    fmt: str = args.format or _diagram_format(args.output)
+    if fmt == "png" and args.output is None and sys.stdout.isatty():
+        raise UsageError("a PNG is not for a terminal: write it to a file with -o PATH.png")
+    if args.timeout <= 0:
+        raise UsageError("--timeout takes a number of seconds above 0")
+    ruleset = _load_rules(args)
+    assessment = load_assessment(args.file)
+    dot = blueprint_dot(assessment, assess(assessment, ruleset), ruleset)
+    if fmt == "dot":
+        _emit(dot, args.output)
+        return EXIT_OK
+    try:
+        data = render(
+            dot, "png" if fmt == "png" else "svg", renderer=args.renderer, timeout=args.timeout
+        )
+    except RenderError as error:
+        print(f"advisor: error: cannot draw the {fmt.upper()}: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    _emit_bytes(data, args.output)
+    return EXIT_OK
+
+
+def _diagram_format(output: Path | None) -> str:
+    if output is None:
+        return "svg"
+    fmt = _DIAGRAM_SUFFIXES.get(output.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"cannot tell the format of {output}: name it .svg, .png or .dot, or give --format"
+        )
+    return fmt
+
+
+def _emit_bytes(data: bytes, output: Path | None) -> None:
+    """Write bytes to stdout, or atomically to a file."""
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from advisor.files import write_atomic
+
+    try:
+        write_atomic(output, data)
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
 
 
 def _rules_check(args: argparse.Namespace) -> int:

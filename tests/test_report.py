@@ -153,13 +153,17 @@ def _parse(html: str) -> _Page:
 
 
 def _assert_self_contained(html: str, page: _Page) -> None:
+    """Nothing is loaded from anywhere: no tag that fetches, no link out, no URL in the CSS.
+    (User text may mention a URL; as text it loads nothing.)"""
     assert {"link", "script", "iframe", "object", "embed", "img", "base"}.isdisjoint(page.tags)
     for tag, name, value in page.attributes:
         assert not name.startswith("on"), f"<{tag} {name}> is an event handler"
         if name in {"src", "href", "xlink:href", "action", "srcset", "poster", "data"}:
             assert value.startswith("#"), f"<{tag} {name}={value!r}> loads something"
-    assert "http:" not in html and "https:" not in html and "//" not in html.replace("://", "")
-    assert "@import" not in html and "url(" not in html and "@font-face" not in html
+        assert "http:" not in value and "https:" not in value, f"<{tag} {name}={value!r}>"
+    style = html[html.index("<style>") : html.index("</style>")]
+    for word in ("@import", "url(", "@font-face", "http"):
+        assert word not in style
 
 
 @pytest.mark.parametrize("name", [path.stem for path in sorted((ROOT / "examples").glob("*.yaml"))])
@@ -384,3 +388,21 @@ def test_cli_json_carries_what_would_change(capsys: pytest.CaptureFixture[str]) 
     changes = json.loads(out)["what_would_change"]
     assert code == 0 and changes
     assert set(changes[0]) == {"scope", "field", "current", "proposed", "outcome", "summary"}
+
+
+def test_cli_reports_on_hostile_names_escape_everything(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """tests/data/hostile-names.yaml, through the command line with the real blueprint."""
+    hostile = str(Path(__file__).parent / "data" / "hostile-names.yaml")
+    code, html, err = _run(capsys, "assess", hostile, "--format", "html")
+    assert (code, err) == (0, "")
+    page = _parse(html)
+    _assert_self_contained(html, page)
+    assert "svg" in page.tags
+    assert not re.search(r"<(script|img|b|i)[\s>]", html)
+    assert _run(capsys, "assess", hostile, "--format", "html")[1] == html
+    code, markdown, _ = _run(capsys, "assess", hostile, "--format", "md", "--date", "2026-01-15")
+    assert code == 0
+    _assert_tables_hold(markdown)
+    assert not re.search(r"(?<!\\)<", markdown)
