@@ -128,26 +128,19 @@ def to_html(
 
 _PROLOG = re.compile(r"<\?xml.*?\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 _NAMESPACES = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
-_SIZE = re.compile(r'(<svg\b[^>]*?)\s+(?:width|height)="[^"]*"')
 
 
 def inline_svg(svg: str) -> str:
     """Graphviz's SVG made fit to sit inside an HTML page: no XML prolog, DOCTYPE or comments
-    (a comment holds names), no namespace URLs (HTML needs none), and no fixed size, so that
-    it scales to the page."""
+    (a comment holds names) and no namespace URLs (HTML needs none). Its size stays; the page's
+    CSS shrinks it to the width of the page."""
     text = _PROLOG.sub("", svg)
     start = text.find("<svg")
     if start < 0:
         raise ValueError("the diagram is not an SVG image")
     text = text[start:].strip()
     head_end = text.index(">") + 1
-    head = _NAMESPACES.sub("", text[:head_end])
-    while True:
-        smaller = _SIZE.sub(r"\1", head)
-        if smaller == head:
-            break
-        head = smaller
-    return head + text[head_end:] + "\n"
+    return _NAMESPACES.sub("", text[:head_end]) + text[head_end:] + "\n"
 
 
 @dataclass(frozen=True)
