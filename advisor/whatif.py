@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any
 
@@ -185,28 +184,60 @@ _FLOW_INPUTS = (
 Tests = dict[str, list[tuple[Condition, Predicate]]]
 
 
-@dataclass(frozen=True)
 class _Reach:
     """The scoring rules an input can change, whether it can change a hybrid rule, and the most
     it can move a flow's lead (event score minus API score)."""
 
-    rules: tuple[int, ...]
-    hybrid: bool
-    swing: float
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    rules: Compiled
-    settings: Settings
-    tests: Tests  # every leaf test of the scoring and hybrid rules, by the fact it reads
-    goals: tuple[str, ...]  # the goals some rule asks about
-    rule_goals: tuple[frozenset[str], ...]  # the goals each scoring rule asks about
-    hybrid_goals: frozenset[str]  # the goals the hybrid rules ask about
-    reaches: dict[tuple[frozenset[str], str], _Reach] = field(default_factory=dict)
-    inputs: dict[tuple[bool, bool], tuple[tuple[int, str, _Reach], ...]] = field(
-        default_factory=dict
+    __slots__ = (
+        "hybrid",
+        "rules",
+        "swing",
     )
+
+    def __init__(
+        self,
+        *,
+        rules: tuple[int, ...],
+        hybrid: bool,
+        swing: float,
+    ) -> None:
+        self.rules = rules
+        self.hybrid = hybrid
+        self.swing = swing
+
+
+class _Prepared:
+    """What the search needs to know about a rule set."""
+
+    __slots__ = (
+        "goals",
+        "hybrid_goals",
+        "inputs",
+        "reaches",
+        "rule_goals",
+        "rules",
+        "settings",
+        "tests",
+    )
+
+    def __init__(
+        self,
+        *,
+        rules: Compiled,
+        settings: Settings,
+        tests: Tests,
+        goals: tuple[str, ...],
+        rule_goals: tuple[frozenset[str], ...],
+        hybrid_goals: frozenset[str],
+    ) -> None:
+        self.rules = rules
+        self.settings = settings
+        self.tests = tests  # every leaf test of the scoring and hybrid rules, by fact
+        self.goals = goals  # the goals some rule asks about
+        self.rule_goals = rule_goals  # the goals each scoring rule asks about
+        self.hybrid_goals = hybrid_goals  # the goals the hybrid rules ask about
+        self.reaches: dict[tuple[frozenset[str], str], _Reach] = {}
+        self.inputs: dict[tuple[bool, bool], tuple[tuple[int, str, _Reach], ...]] = {}
 
     def flow_inputs(self, polls: bool, estimated_peak: bool) -> tuple[tuple[int, str, _Reach], ...]:
         """A flow's own inputs that some rule reads: their order, name and reach."""
@@ -284,78 +315,129 @@ _Box = tuple[float, float, float, float]  # lowest and highest API score, then e
 _Values = Callable[[], Iterable[Any]]
 
 
-@dataclass
 class _FlowState:
-    flow: Flow
-    facts: Facts
-    held: list[bool]
-    api_points: float
-    event_points: float
-    api: float
-    event: float
-    style: Style
-    close: bool  # decided within the margin
-    polls: bool  # targets would have to poll the source to learn of changes
-    hybrid_rule: bool  # some hybrid rule holds now
+    __slots__ = (
+        "api",
+        "api_points",
+        "close",
+        "event",
+        "event_points",
+        "facts",
+        "flow",
+        "held",
+        "hybrid_rule",
+        "polls",
+        "style",
+    )
+
+    def __init__(
+        self,
+        *,
+        flow: Flow,
+        facts: Facts,
+        held: list[bool],
+        api_points: float,
+        event_points: float,
+        api: float,
+        event: float,
+        style: Style,
+        close: bool,
+        polls: bool,
+        hybrid_rule: bool,
+    ) -> None:
+        self.flow = flow
+        self.facts = facts
+        self.held = held
+        self.api_points = api_points
+        self.event_points = event_points
+        self.api = api
+        self.event = event
+        self.style = style
+        self.close = close  # decided within the margin
+        self.polls = polls  # targets would have to poll the source to learn of changes
+        self.hybrid_rule = hybrid_rule  # some hybrid rule holds now
 
 
-@dataclass
 class _Lever:
     """One input that may change, and how its candidate values change the facts."""
 
-    kind: str  # which input: stage, goal, emits_events, max_delay_seconds, targets, ...
-    order: tuple[int, ...]  # deterministic rank among levers
-    field: str  # the input's path: context.stage, systems.<id>.<name>, flows.<id>.<name>
-    current: Any  # the input's value now
-    flows: tuple[int, ...]  # the flows whose facts it changes
-    patch: Patch
-    values: _Values  # candidate values, nearest first
-    subject: str = ""  # the goal, system or flow it belongs to, for the summary
+    __slots__ = (
+        "current",
+        "field",
+        "flows",
+        "kind",
+        "order",
+        "patch",
+        "subject",
+        "values",
+    )
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        order: tuple[int, ...],
+        field: str,
+        current: Any,
+        flows: tuple[int, ...],
+        patch: Patch,
+        values: _Values,
+        subject: str = "",
+    ) -> None:
+        self.kind = kind  # which input: stage, goal, emits_events, max_delay_seconds, ...
+        self.order = order  # deterministic rank among levers
+        self.field = field  # its path: context.<name>, systems.<id>.<name>, flows.<id>.<name>
+        self.current = current  # its value now
+        self.flows = flows  # the flows whose facts it changes
+        self.patch = patch
+        self.values = values  # candidate values, nearest first
+        self.subject = subject  # the goal, system or flow it belongs to, for the summary
 
 
-@dataclass
 class _Found:
-    lever: _Lever
-    value: Any
-    outcome: Style
-    cost: float
-    rank: int  # the value's place among the lever's candidates
+    __slots__ = ("cost", "lever", "outcome", "rank", "value")
+
+    def __init__(self, lever: _Lever, value: Any, outcome: Style, cost: float, rank: int) -> None:
+        self.lever = lever
+        self.value = value
+        self.outcome = outcome
+        self.cost = cost
+        self.rank = rank  # the value's place among the lever's candidates
 
 
-@dataclass
 class _Analysis:
-    assessment: Assessment
-    ruleset: Ruleset
-    result: Result
-    facts: Sequence[Facts]
-    held: Sequence[Sequence[bool]] | None = None
-    rules: Compiled = field(init=False)
-    prepared: _Prepared = field(init=False)
-    settings: Settings = field(init=False)
-    states: list[_FlowState] = field(init=False)
-    memo: dict[tuple[str, int, Any], tuple[Style, float, float]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.prepared = _prepare(self.ruleset)
+    def __init__(
+        self,
+        assessment: Assessment,
+        ruleset: Ruleset,
+        result: Result,
+        facts: Sequence[Facts],
+        held: Sequence[Sequence[bool]] | None = None,
+    ) -> None:
+        self.assessment = assessment
+        self.ruleset = ruleset
+        self.result = result
+        self.facts = facts
+        self.held = held
+        self.prepared = _prepare(ruleset)
         self.rules = self.prepared.rules
-        self.settings = self.ruleset.settings
-        self.memo = {}
-        self.states = []
+        self.settings = ruleset.settings
+        self.memo: dict[tuple[str, int, Any], tuple[Style, float, float]] = {}
+        self.states: list[_FlowState] = []
         margin = self.settings.style_margin
-        for index, (flow, facts, scored) in enumerate(
-            zip(self.assessment.flows, self.facts, self.result.flows, strict=True)
+        for index, (flow, known, scored) in enumerate(
+            zip(assessment.flows, facts, result.flows, strict=True)
         ):
-            if self.held is None:
-                held = [holds(facts) for holds in self.rules.holds]
-            else:
-                held = list(self.held[index])
-            api_points, event_points = points_of(held, self.rules)
+            flow_held = (
+                [holds(known) for holds in self.rules.holds] if held is None else list(held[index])
+            )
+            api_points, event_points = points_of(flow_held, self.rules)
             lead = scored.scores.event - scored.scores.api
             self.states.append(
                 _FlowState(
                     flow=flow,
-                    facts=facts,
-                    held=held,
+                    facts=known,
+                    held=flow_held,
                     api_points=api_points,
                     event_points=event_points,
                     api=scored.scores.api,
@@ -363,7 +445,7 @@ class _Analysis:
                     style=scored.style,
                     close=-margin < lead < margin,
                     polls=flow.trigger in POLLED_TRIGGERS,
-                    hybrid_rule=any(holds(facts) for holds in self.rules.hybrid_holds),
+                    hybrid_rule=any(holds(known) for holds in self.rules.hybrid_holds),
                 )
             )
 
