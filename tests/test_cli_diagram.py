@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -175,3 +176,14 @@ def test_help_explains_renderers_and_exit_codes(capsys: pytest.CaptureFixture[st
     text = capsys.readouterr().out
     for needle in ("--renderer PATH|dot", "ADVISOR_RENDERER", "graphviz-pure", "exit codes"):
         assert needle in text
+
+
+def test_the_command_line_starts_without_graphviz() -> None:
+    """Start-up time is benchmarked: the diagram modules load only when `diagram` runs."""
+    code = (
+        "import sys, advisor.cli; print(sorted({'graphviz', 'advisor.render'} & set(sys.modules)))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout == "[]\n"
