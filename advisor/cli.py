@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 an input was refused; 2 the command was used wrongly.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from advisor import __version__
 from advisor.errors import InputError, Problem
 
 if TYPE_CHECKING:
+    from advisor.models import Assessment, Result
     from advisor.ruleset import Ruleset
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -82,15 +84,26 @@ def build_parser() -> argparse.ArgumentParser:
 examples:
   advisor assess examples/booking-platform.yaml
   advisor assess examples/booking-platform.yaml --format json -o booking.json
+  advisor assess examples/booking-platform.yaml -o booking.html
+  advisor assess examples/booking-platform.yaml -o docs/adr/0007-integration.md --date 2026-01-15
   advisor assess mine.yaml --rules our-rules.yaml
 
 The text format is the default on a terminal; JSON otherwise. With -o, the format follows the
-file's suffix (.json, .txt) unless --format is given.
+file's suffix (.json, .txt, .html, .md) unless --format is given. html is a self-contained
+report with the blueprint; md is an architecture decision record (MADR), dated --date.
 """,
     )
     assess.add_argument("file", type=Path, metavar="FILE", help="the assessment (YAML)")
     assess.add_argument(
-        "--format", choices=("json", "text"), help="output format (default: text on a terminal)"
+        "--format",
+        choices=("json", "text", "html", "md"),
+        help="output format (default: text on a terminal)",
+    )
+    assess.add_argument(
+        "--date",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the decision record's date (md only; default: today)",
     )
     _add_output(assess)
     _add_rules(assess)
@@ -110,6 +123,51 @@ Then start an assessment with:
     )
     _add_output(schema)
     schema.set_defaults(handler=_schema)
+
+    diagram = _command(
+        commands,
+        "diagram",
+        "Draw the integration blueprint: systems, flows by style, the broker and mitigations.",
+        """\
+examples:
+  advisor diagram examples/gifting-orders.yaml -o blueprint.svg
+  advisor diagram examples/gifting-orders.yaml -o blueprint.png
+  advisor diagram examples/gifting-orders.yaml --format dot > blueprint.dot
+  advisor diagram mine.yaml -o mine.svg --renderer dot     # a system Graphviz instead
+
+With -o, the format follows the file's suffix (.svg, .png, .dot) unless --format is given;
+without -o, SVG (or --format dot) goes to stdout, and PNG only when stdout is not a terminal.
+
+SVG and PNG are rendered by the graphviz-pure program that `pip install` puts beside Python
+(no system Graphviz needed). --renderer, or the ADVISOR_RENDERER environment variable, picks
+another program: a path, or a name on PATH such as `dot`.
+
+exit codes: 0 done; 1 the assessment or rules were refused, or the renderer is missing, failed
+or timed out (the message names it); 2 the command was used wrongly.
+""",
+    )
+    diagram.add_argument("file", type=Path, metavar="FILE", help="the assessment (YAML)")
+    diagram.add_argument(
+        "--format",
+        choices=("dot", "svg", "png"),
+        help="output format (default: the suffix of -o, else svg)",
+    )
+    _add_output(diagram)
+    _add_rules(diagram)
+    diagram.add_argument(
+        "--renderer",
+        metavar="PATH|dot",
+        help="the Graphviz program that draws SVG and PNG (default: $ADVISOR_RENDERER, "
+        "else graphviz-pure)",
+    )
+    diagram.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="stop the renderer after this long (default: 30)",
+    )
+    diagram.set_defaults(handler=_diagram)
 
     rules = _command(commands, "rules", "Check or list rules.", None)
     rule_commands = rules.add_subparsers(title="commands", metavar="COMMAND", required=True)
@@ -200,15 +258,69 @@ def _assess(args: argparse.Namespace) -> int:
     ruleset = _load_rules(args)
     assessment = load_assessment(args.file)
     result = assess(assessment, ruleset)
-    text = to_json(result) if fmt == "json" else to_text(assessment, result)
+    if fmt == "html":
+        text = _html_report(assessment, result, ruleset)
+    elif fmt == "md":
+        text = _markdown_report(assessment, result, ruleset, args.date)
+    else:
+        text = to_json(result) if fmt == "json" else to_text(assessment, result)
     _emit(text, args.output)
     return EXIT_OK
 
 
 def _format_for(output: Path | None) -> str:
     if output is not None:
-        return {".txt": "text", ".text": "text"}.get(output.suffix.lower(), "json")
+        return _SUFFIX_FORMATS.get(output.suffix.lower(), "json")
     return "text" if sys.stdout.isatty() else "json"
+
+
+_SUFFIX_FORMATS = {
+    ".txt": "text",
+    ".text": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".markdown": "md",
+}
+
+
+def _iso_date(text: str) -> datetime.date:
+    try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(text)
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-15"
+        ) from None
+
+
+def _markdown_report(
+    assessment: Assessment, result: Result, ruleset: Ruleset, date: datetime.date | None
+) -> str:
+    from advisor.report import to_markdown
+
+    return to_markdown(assessment, result, ruleset, date=date or datetime.date.today())
+
+
+def _html_report(assessment: Assessment, result: Result, ruleset: Ruleset) -> str:
+    from advisor.report import to_html
+
+    return to_html(
+        assessment, result, ruleset, diagram_svg=_diagram_svg(assessment, result, ruleset)
+    )
+
+
+def _diagram_svg(assessment: Assessment, result: Result, ruleset: Ruleset) -> str | None:
+    """The blueprint as SVG for the HTML report; None, with a warning, if it cannot be drawn."""
+    from advisor.blueprint import blueprint_dot
+    from advisor.render import RenderError, render
+
+    try:
+        return render(blueprint_dot(assessment, result, ruleset), "svg").decode("utf-8")
+    except RenderError as error:
+        print(f"advisor: warning: the report has no blueprint: {error}", file=sys.stderr)
+        return None
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -216,6 +328,63 @@ def _schema(args: argparse.Namespace) -> int:
 
     _emit(assessment_schema_json(), args.output)
     return EXIT_OK
+
+
+_DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    from advisor.blueprint import blueprint_dot
+    from advisor.engine import assess
+    from advisor.loader import load_assessment
+    from advisor.render import RenderError, render
+
+    fmt: str = args.format or _diagram_format(args.output)
+    if fmt == "png" and args.output is None and sys.stdout.isatty():
+        raise UsageError("a PNG is not for a terminal: write it to a file with -o PATH.png")
+    if args.timeout <= 0:
+        raise UsageError("--timeout takes a number of seconds above 0")
+    ruleset = _load_rules(args)
+    assessment = load_assessment(args.file)
+    dot = blueprint_dot(assessment, assess(assessment, ruleset), ruleset)
+    if fmt == "dot":
+        _emit(dot, args.output)
+        return EXIT_OK
+    try:
+        data = render(
+            dot, "png" if fmt == "png" else "svg", renderer=args.renderer, timeout=args.timeout
+        )
+    except RenderError as error:
+        print(f"advisor: error: cannot draw the {fmt.upper()}: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+    _emit_bytes(data, args.output)
+    return EXIT_OK
+
+
+def _diagram_format(output: Path | None) -> str:
+    if output is None:
+        return "svg"
+    fmt = _DIAGRAM_SUFFIXES.get(output.suffix.lower())
+    if fmt is None:
+        raise UsageError(
+            f"cannot tell the format of {output}: name it .svg, .png or .dot, or give --format"
+        )
+    return fmt
+
+
+def _emit_bytes(data: bytes, output: Path | None) -> None:
+    """Write bytes to stdout, or atomically to a file."""
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from advisor.files import write_atomic
+
+    try:
+        write_atomic(output, data)
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
 
 
 def _rules_check(args: argparse.Namespace) -> int:

@@ -13,11 +13,12 @@ every flow agrees, hybrid otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 from advisor._numbers import fmean
-from advisor.facts import MINUTES_A_DAY, SECONDS_A_DAY, FactValue
+from advisor.facts import MINUTES_A_DAY, SECONDS_A_DAY, Facts, FactValue
 from advisor.models import (
     Assessment,
     Broker,
@@ -31,19 +32,34 @@ from advisor.models import (
     Style,
     StyleDecision,
 )
-from advisor.ruleset import Rule, Ruleset, Settings, compile_condition, fill, placeholders
+from advisor.ruleset import (
+    Condition,
+    HybridRule,
+    Predicate,
+    Rule,
+    Ruleset,
+    Settings,
+    compile_condition,
+    fill,
+)
 
 POLLED_TRIGGERS = frozenset({"data_change", "telemetry"})
 
 
-def assess(assessment: Assessment, ruleset: Ruleset) -> Result:
-    """Score every flow, then the whole integration, its broker and its risks."""
+def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) -> Result:
+    """Score every flow, then the whole integration, its broker and its risks.
+
+    With `what_if` (the default) the result also lists the smallest changes to the inputs that
+    would change the answer (`advisor.whatif`).
+    """
     facts = [flow_facts(assessment, flow, ruleset.settings) for flow in assessment.flows]
+    rules = compiled(ruleset)
+    held = [[holds(flow_fact) for holds in rules.holds] for flow_fact in facts]
     flows = [
-        score_flow(flow, flow_fact, ruleset)
-        for flow, flow_fact in zip(assessment.flows, facts, strict=True)
+        score_flow(flow, flow_fact, ruleset, held=flow_held)
+        for flow, flow_fact, flow_held in zip(assessment.flows, facts, held, strict=True)
     ]
-    return Result(
+    result = Result(
         name=assessment.name,
         recommendation=recommend(flows, ruleset.settings),
         confidence=round(fmean(flow.confidence for flow in flows), 2),
@@ -52,49 +68,94 @@ def assess(assessment: Assessment, ruleset: Ruleset) -> Result:
         broker=choose_broker(assessment, flows, facts, ruleset),
         risks=find_risks(flows, facts, ruleset),
     )
+    if not what_if:
+        return result
+    from advisor.whatif import explore
+
+    changes = explore(assessment, ruleset, result, facts, held)
+    return result.model_copy(update={"what_would_change": changes})
 
 
 def flow_facts(assessment: Assessment, flow: Flow, settings: Settings) -> dict[str, FactValue]:
     """Everything a rule may ask about one flow, as named facts."""
     source = assessment.system(flow.source)
     context = assessment.context
-    peak = flow.peak_per_second
-    if peak is None:
-        peak = flow.events_per_day / SECONDS_A_DAY * settings.peak_factor
+    limit = source.api_rate_limit_per_minute
+    events = float(flow.events_per_day)
+    consumers = float(flow.consumers)
     facts: dict[str, FactValue] = {
         "flow.trigger": flow.trigger,
         "flow.needs_response": flow.needs_response,
         "flow.max_delay_seconds": flow.max_delay_seconds,
-        "flow.events_per_day": float(flow.events_per_day),
-        "flow.peak_per_second": peak,
+        "flow.events_per_day": events,
+        "flow.peak_per_second": (
+            estimated_peak(events, settings)
+            if flow.peak_per_second is None
+            else flow.peak_per_second
+        ),
         "flow.consistency": flow.consistency,
         "flow.ordering": flow.ordering,
         "flow.payload_kb": flow.payload_kb,
-        "flow.consumers": float(flow.consumers),
+        "flow.consumers": consumers,
         "flow.owners": _owners(assessment, flow),
         "source.emits_events": source.emits_events,
-        "source.api_rate_limit_per_minute": (
-            None
-            if source.api_rate_limit_per_minute is None
-            else float(source.api_rate_limit_per_minute)
-        ),
+        "source.api_rate_limit_per_minute": None if limit is None else float(limit),
         "context.stage": context.stage,
         "context.team_event_experience": context.team_event_experience,
         "context.cloud": context.cloud,
         "context.existing_broker": context.existing_broker,
         "context.goals": frozenset(context.goals),
     }
-    polling = polling_cost(assessment, flow)
-    facts["polling.applies"] = polling is not None
-    facts["polling.calls_per_day"] = polling.calls_per_day if polling else None
-    facts["polling.quota_share"] = polling.quota_share if polling else None
-    facts["polling.wasted_calls_per_day"] = polling.wasted_calls_per_day if polling else None
-    facts["polling.waste_ratio"] = (
-        polling.wasted_calls_per_day / polling.calls_per_day
-        if polling and polling.calls_per_day
-        else None
+    facts.update(
+        polling_facts(flow.trigger, consumers, flow.max_delay_seconds, limit, flow.events_per_day)
     )
     return facts
+
+
+def estimated_peak(events_per_day: float, settings: Settings) -> float:
+    """The busiest second when a flow gives none: `peak_factor` average seconds."""
+    return events_per_day / SECONDS_A_DAY * settings.peak_factor
+
+
+def polling_numbers(
+    trigger: str, consumers: float, max_delay_seconds: float, limit: float | None, events: float
+) -> tuple[float, float | None, float] | None:
+    """Calls a day, share of the daily quota (None without a limit) and wasted calls a day.
+
+    None where polling is not meaningful: only for data changes and telemetry must the
+    targets learn of changes in the source.
+    """
+    if trigger not in POLLED_TRIGGERS:
+        return None
+    calls = consumers * SECONDS_A_DAY / max_delay_seconds
+    return (
+        round(calls, 1),
+        None if limit is None else round(calls / (limit * MINUTES_A_DAY), 4),
+        round(max(0.0, calls - events), 1),
+    )
+
+
+def polling_facts(
+    trigger: str, consumers: float, max_delay_seconds: float, limit: float | None, events: float
+) -> dict[str, FactValue]:
+    """The `polling.*` facts of one flow."""
+    numbers = polling_numbers(trigger, consumers, max_delay_seconds, limit, events)
+    if numbers is None:
+        return {
+            "polling.applies": False,
+            "polling.calls_per_day": None,
+            "polling.quota_share": None,
+            "polling.wasted_calls_per_day": None,
+            "polling.waste_ratio": None,
+        }
+    calls, share, wasted = numbers
+    return {
+        "polling.applies": True,
+        "polling.calls_per_day": calls,
+        "polling.quota_share": share,
+        "polling.wasted_calls_per_day": wasted,
+        "polling.waste_ratio": wasted / calls if calls else None,
+    }
 
 
 def polling_cost(assessment: Assessment, flow: Flow) -> Polling | None:
@@ -102,24 +163,104 @@ def polling_cost(assessment: Assessment, flow: Flow) -> Polling | None:
 
     Only meaningful where targets must learn of changes in the source (data changes, telemetry).
     """
-    if flow.trigger not in POLLED_TRIGGERS:
-        return None
-    calls = flow.consumers * SECONDS_A_DAY / flow.max_delay_seconds
-    limit = assessment.system(flow.source).api_rate_limit_per_minute
-    return Polling(
-        calls_per_day=round(calls, 1),
-        quota_share=None if limit is None else round(calls / (limit * MINUTES_A_DAY), 4),
-        wasted_calls_per_day=round(max(0.0, calls - flow.events_per_day), 1),
+    numbers = polling_numbers(
+        flow.trigger,
+        flow.consumers,
+        flow.max_delay_seconds,
+        assessment.system(flow.source).api_rate_limit_per_minute,
+        flow.events_per_day,
     )
+    if numbers is None:
+        return None
+    calls, share, wasted = numbers
+    return Polling(calls_per_day=calls, quota_share=share, wasted_calls_per_day=wasted)
 
 
 def _owners(assessment: Assessment, flow: Flow) -> str:
-    source_owner = assessment.system(flow.source).owner
-    target_owners = [assessment.system(target).owner for target in flow.targets]
+    return owners_of(
+        assessment.system(flow.source).owner,
+        [assessment.system(target).owner for target in flow.targets],
+    )
+
+
+def owners_of(source_owner: str | None, target_owners: Sequence[str | None]) -> str:
+    """same, different or unknown: whether the targets belong to the source's owner."""
     known = [owner for owner in target_owners if owner is not None]
     if source_owner is None or not known:
         return "unknown"
     return "different" if any(owner != source_owner for owner in known) else "same"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules compiled once per rule set
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A rule set's conditions as plain functions, and which rules read which facts."""
+
+    rules: tuple[Rule, ...]
+    holds: tuple[Predicate, ...]
+    points: tuple[float, ...]
+    for_api: tuple[bool, ...]
+    api_points: tuple[float, ...]  # each rule's points for the API side (0 for event rules)
+    event_points: tuple[float, ...]  # and for the event side
+    hybrid: tuple[HybridRule, ...]
+    hybrid_holds: tuple[Predicate, ...]
+    readers: dict[str, tuple[int, ...]]  # fact -> indexes of the scoring rules that read it
+    hybrid_readers: dict[str, tuple[int, ...]]  # fact -> indexes of the hybrid rules
+    risk_holds: tuple[Predicate, ...]
+    reasons: tuple[Reason | None, ...]  # each rule's reason, where its text quotes no fact
+
+
+_compiled_cache: list[tuple[Ruleset, Compiled]] = []
+
+
+def compiled(ruleset: Ruleset) -> Compiled:
+    """The compiled form of a rule set, kept for the last rule set seen (batch runs use one)."""
+    if _compiled_cache and _compiled_cache[0][0] is ruleset:
+        return _compiled_cache[0][1]
+    result = Compiled(
+        rules=ruleset.rules,
+        holds=tuple(compile_condition(rule.when) for rule in ruleset.rules),
+        points=tuple(rule.points for rule in ruleset.rules),
+        for_api=tuple(rule.favours == "api" for rule in ruleset.rules),
+        api_points=tuple(rule.points if rule.favours == "api" else 0.0 for rule in ruleset.rules),
+        event_points=tuple(
+            rule.points if rule.favours == "event" else 0.0 for rule in ruleset.rules
+        ),
+        hybrid=ruleset.hybrid,
+        hybrid_holds=tuple(compile_condition(rule.when) for rule in ruleset.hybrid),
+        readers=_readers(rule.when for rule in ruleset.rules),
+        hybrid_readers=_readers(rule.when for rule in ruleset.hybrid),
+        risk_holds=tuple(compile_condition(rule.when) for rule in ruleset.risks),
+        reasons=tuple(_fixed_reason(rule) for rule in ruleset.rules),
+    )
+    _compiled_cache[:] = [(ruleset, result)]
+    return result
+
+
+def _fixed_reason(rule: Rule) -> Reason | None:
+    """The rule's reason when its explanation has no placeholder (models are immutable, so
+    one instance serves every flow)."""
+    if fill(rule.explanation, {}) != rule.explanation:
+        return None
+    return Reason.model_construct(
+        rule=rule.id,
+        criterion=rule.criterion,
+        favours=rule.favours,
+        points=rule.points,
+        explanation=rule.explanation,
+    )
+
+
+def _readers(conditions: Iterable[Condition]) -> dict[str, tuple[int, ...]]:
+    readers: dict[str, list[int]] = {}
+    for index, condition in enumerate(conditions):
+        for name in dict.fromkeys(condition.facts_used()):
+            readers.setdefault(name, []).append(index)
+    return {name: tuple(indexes) for name, indexes in readers.items()}
 
 
 @dataclass(frozen=True)
@@ -129,72 +270,50 @@ class _Tally:
     reasons: tuple[Reason, ...]
 
 
-class _Compiled:
-    """A rule set's conditions as functions, and the reasons its rules have given so far: a rule
-    with the same quoted facts gives the same (immutable) reason, so it is made once."""
-
-    REASONS_KEPT = 20_000
-
-    def __init__(self, ruleset: Ruleset) -> None:
-        self.rules = tuple(
-            (index, rule, compile_condition(rule.when), placeholders(rule.explanation))
-            for index, rule in enumerate(ruleset.rules)
-        )
-        self.hybrid = tuple((rule, compile_condition(rule.when)) for rule in ruleset.hybrid)
-        self.risks = tuple((rule, compile_condition(rule.when)) for rule in ruleset.risks)
-        self._reasons: dict[tuple[int, tuple[FactValue, ...]], Reason] = {}
-
-    def reason(
-        self, index: int, rule: Rule, quoted: tuple[str, ...], facts: dict[str, FactValue]
-    ) -> Reason:
-        key = (index, tuple(map(facts.get, quoted)))
-        reason = self._reasons.get(key)
-        if reason is None:
-            reason = Reason(
-                rule=rule.id,
-                criterion=rule.criterion,
-                favours=rule.favours,
-                points=rule.points,
-                explanation=fill(rule.explanation, facts),
-            )
-            if len(self._reasons) >= self.REASONS_KEPT:
-                self._reasons.clear()
-            self._reasons[key] = reason
-        return reason
-
-
-_COMPILED: dict[int, tuple[Ruleset, _Compiled]] = {}
-
-
-def _compiled(ruleset: Ruleset) -> _Compiled:
-    """The rule set compiled once; the few latest are kept (with the rule set, so ids stay)."""
-    kept = _COMPILED.get(id(ruleset))
-    if kept is None or kept[0] is not ruleset:
-        if len(_COMPILED) >= 4:
-            _COMPILED.clear()
-        kept = _COMPILED[id(ruleset)] = (ruleset, _Compiled(ruleset))
-    return kept[1]
-
-
-def tally(facts: dict[str, FactValue], ruleset: Ruleset) -> _Tally:
-    """Every rule that holds, with its points, in rules order."""
-    compiled = _compiled(ruleset)
+def tally(
+    facts: dict[str, FactValue], ruleset: Ruleset, *, held: Sequence[bool] | None = None
+) -> _Tally:
+    """Every rule that holds, with its points, in rules order. `held`: whether each rule holds,
+    when that is known already."""
+    rules = compiled(ruleset)
+    if held is None:
+        held = [holds(facts) for holds in rules.holds]
     reasons = tuple(
-        compiled.reason(index, rule, quoted, facts)
-        for index, rule, test, quoted in compiled.rules
-        if test(facts)
+        fixed
+        or Reason.model_construct(
+            rule=rule.id,
+            criterion=rule.criterion,
+            favours=rule.favours,
+            points=rule.points,
+            explanation=fill(rule.explanation, facts),
+        )
+        for rule, fixed, fired in zip(rules.rules, rules.reasons, held, strict=True)
+        if fired
     )
-    api = sum(reason.points for reason in reasons if reason.favours == "api")
-    event = sum(reason.points for reason in reasons if reason.favours == "event")
+    api, event = points_of(held, rules)
     return _Tally(api=api, event=event, reasons=reasons)
+
+
+def points_of(held: Sequence[bool], rules: Compiled) -> tuple[float, float]:
+    """API and event points of the rules that hold, summed in rules order.
+
+    The other side's rules add 0.0, which leaves a float sum exactly as it was.
+    """
+    return sum(compress(rules.api_points, held)), sum(compress(rules.event_points, held))
 
 
 def to_score(points: float, settings: Settings) -> float:
     return round(min(100.0, 100.0 * points / settings.saturation), 1)
 
 
-def score_flow(flow: Flow, facts: dict[str, FactValue], ruleset: Ruleset) -> FlowResult:
-    counted = tally(facts, ruleset)
+def score_flow(
+    flow: Flow,
+    facts: dict[str, FactValue],
+    ruleset: Ruleset,
+    *,
+    held: Sequence[bool] | None = None,
+) -> FlowResult:
+    counted = tally(facts, ruleset, held=held)
     settings = ruleset.settings
     scores = Scores(api=to_score(counted.api, settings), event=to_score(counted.event, settings))
     style, decision = decide(scores, facts, ruleset)
@@ -227,41 +346,58 @@ def decide(
 ) -> tuple[Style, StyleDecision]:
     """The style of one flow from its two scores (see the module's docstring)."""
     settings = ruleset.settings
+    rules = compiled(ruleset)
+    style, how = style_of(scores.api, scores.event, facts, rules, settings)
     lead = scores.event - scores.api
     margin = settings.style_margin
-    if lead >= margin:
-        for rule, test in _compiled(ruleset).hybrid:
-            if test(facts):
-                return "hybrid", StyleDecision(
-                    rule=rule.id, explanation=fill(rule.explanation, facts)
-                )
-        return "event", StyleDecision(
+    if isinstance(how, int):
+        rule = rules.hybrid[how]
+        return style, StyleDecision(rule=rule.id, explanation=fill(rule.explanation, facts))
+    if how == "margin" and style == "event":
+        return style, StyleDecision(
             rule="style_margin",
             explanation=f"Events lead by {lead:g} points, at least the margin of {margin:g}.",
         )
-    if -lead >= margin:
-        return "api", StyleDecision(
+    if how == "margin":
+        return style, StyleDecision(
             rule="style_margin",
             explanation=f"APIs lead by {-lead:g} points, at least the margin of {margin:g}.",
         )
     floor = settings.hybrid_floor
-    if min(scores.api, scores.event) >= floor:
-        return "hybrid", StyleDecision(
+    if style == "hybrid":
+        return style, StyleDecision(
             rule="hybrid_floor",
             explanation=(
                 f"A close call (a lead of {abs(lead):g} points, under the margin of {margin:g}) "
                 f"with both scores at least {floor:g}: combine a thin event with API calls."
             ),
         )
-    leader: Style = "event" if lead > 0 else "api"
-    return leader, StyleDecision(
+    return style, StyleDecision(
         rule="hybrid_floor",
         explanation=(
             f"A close call (a lead of {abs(lead):g} points, under the margin of {margin:g}); "
             f"with a score under {floor:g} a hybrid is not worth it, so the "
-            + ("event side wins." if leader == "event" else "simpler API side wins.")
+            + ("event side wins." if style == "event" else "simpler API side wins.")
         ),
     )
+
+
+def style_of(
+    api: float, event: float, facts: Facts, rules: Compiled, settings: Settings
+) -> tuple[Style, int | str]:
+    """The style from two scores, and how: a hybrid rule's index, "margin" or "floor"."""
+    lead = event - api
+    margin = settings.style_margin
+    if lead >= margin:
+        for index, holds in enumerate(rules.hybrid_holds):
+            if holds(facts):
+                return "hybrid", index
+        return "event", "margin"
+    if -lead >= margin:
+        return "api", "margin"
+    if min(api, event) >= settings.hybrid_floor:
+        return "hybrid", "floor"
+    return ("event" if lead > 0 else "api"), "floor"
 
 
 def confidence(scores: Scores, settings: Settings) -> float:
@@ -271,21 +407,32 @@ def confidence(scores: Scores, settings: Settings) -> float:
 
 def recommend(flows: Sequence[FlowResult], settings: Settings) -> Style:
     """api or event when every flow agrees; hybrid when they split or the whole is even."""
-    styles = {flow.style for flow in flows}
-    if len(styles) > 1 or styles == {"hybrid"}:
-        return "hybrid"
     whole = _mean_scores(flows)
-    close = abs(whole.event - whole.api) < settings.style_margin
-    if close and min(whole.api, whole.event) >= settings.hybrid_floor:
+    return recommendation_of([flow.style for flow in flows], whole.api, whole.event, settings)
+
+
+def recommendation_of(
+    styles: Sequence[Style], mean_api: float, mean_event: float, settings: Settings
+) -> Style:
+    """The whole integration's style from its flows' styles and its (mean) scores."""
+    distinct = set(styles)
+    if len(distinct) > 1 or distinct == {"hybrid"}:
         return "hybrid"
-    return flows[0].style
+    close = abs(mean_event - mean_api) < settings.style_margin
+    if close and min(mean_api, mean_event) >= settings.hybrid_floor:
+        return "hybrid"
+    return styles[0]
 
 
 def _mean_scores(flows: Sequence[FlowResult]) -> Scores:
     return Scores(
-        api=round(fmean(flow.scores.api for flow in flows), 1),
-        event=round(fmean(flow.scores.event for flow in flows), 1),
+        api=mean_score([flow.scores.api for flow in flows]),
+        event=mean_score([flow.scores.event for flow in flows]),
     )
+
+
+def mean_score(scores: Sequence[float]) -> float:
+    return round(fmean(scores), 1)
 
 
 def integration_facts(
@@ -353,8 +500,8 @@ def find_risks(
         for flow, flow_fact in zip(flows, facts, strict=True)
     ]
     risks = []
-    for rule, test in _compiled(ruleset).risks:
-        applies = tuple(flow.id for flow, fact in zip(flows, styled, strict=True) if test(fact))
+    for rule, holds in zip(ruleset.risks, compiled(ruleset).risk_holds, strict=True):
+        applies = tuple(flow.id for flow, fact in zip(flows, styled, strict=True) if holds(fact))
         if applies:
             risks.append(
                 Risk(id=rule.id, title=rule.title, mitigation=rule.mitigation, flows=applies)

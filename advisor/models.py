@@ -7,8 +7,9 @@ generated from these classes (`advisor schema`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -143,6 +144,12 @@ class Assessment(_Frozen):
     def systems_by_id(self) -> dict[str, System]:
         return {system.id: system for system in self.systems}
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, without the index of systems (the update may change them)."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("systems_by_id", None)
+        return copied
+
     def system(self, system_id: str) -> System:
         return self.systems_by_id[system_id]
 
@@ -262,9 +269,12 @@ class Change(_Frozen):
     """A smallest change to the inputs that would flip a recommendation."""
 
     scope: str = Field(description="'integration' or the id of a flow.")
-    field: str = Field(description="The input that changes, as a path into the assessment.")
-    current: str
-    proposed: str
+    field: str = Field(
+        description="The input that changes, as a path into the assessment: context.<name>, "
+        "systems.<id>.<name> or flows.<id>.<name>."
+    )
+    current: str = Field(description="Its value now, as JSON.")
+    proposed: str = Field(description="The value that would flip the answer, as JSON.")
     outcome: Style = Field(description="The style the scope would then get.")
     summary: str
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
+import re
 import textwrap
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from advisor.facts import format_number, format_percent
 from advisor.models import Assessment, FlowResult, Result
+
+if TYPE_CHECKING:
+    from advisor.ruleset import Ruleset
 
 STYLE_NAMES = {"api": "API-driven", "event": "Event-driven", "hybrid": "Hybrid"}
 
@@ -103,3 +111,95 @@ def _wrapped(text: str, width: int, first: str, rest: str | None = None) -> list
         break_long_words=False,
         break_on_hyphens=False,
     ) or [first]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports from templates (Jinja2 is imported only here, when a report is asked for)
+# ---------------------------------------------------------------------------------------------
+
+
+def to_markdown(
+    assessment: Assessment, result: Result, ruleset: Ruleset, *, date: datetime.date
+) -> str:
+    """A decision record in the MADR 4.0 shape, dated `date`; the same input gives the same
+    text. Every value is escaped so that no name can break a table or carry HTML."""
+    from advisor.report_context import markdown_context
+
+    context = markdown_context(assessment, result, ruleset, date)
+    text: str = _environments().markdown.get_template("report.md.j2").render(r=context)
+    return text
+
+
+def to_html(
+    assessment: Assessment, result: Result, ruleset: Ruleset, *, diagram_svg: str | None
+) -> str:
+    """One self-contained HTML page (inline CSS, the blueprint as inline SVG, nothing loaded
+    from anywhere), for the screen and for printing to PDF. `diagram_svg` is Graphviz's SVG,
+    whose labels the blueprint has escaped; None leaves the blueprint out."""
+    from markupsafe import Markup
+
+    from advisor.report_context import html_context
+
+    diagram = None if diagram_svg is None else Markup(inline_svg(diagram_svg))
+    context = html_context(assessment, result, ruleset, diagram)
+    text: str = _environments().html.get_template("report.html.j2").render(r=context)
+    return text
+
+
+_PROLOG = re.compile(r"<\?xml.*?\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
+_NAMESPACES = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
+
+
+def inline_svg(svg: str) -> str:
+    """Graphviz's SVG made fit to sit inside an HTML page: no XML prolog, DOCTYPE or comments
+    (a comment holds names) and no namespace URLs (HTML needs none). Its size stays; the page's
+    CSS shrinks it to the width of the page."""
+    text = _PROLOG.sub("", svg)
+    start = text.find("<svg")
+    if start < 0:
+        raise ValueError("the diagram is not an SVG image")
+    text = text[start:].strip()
+    head_end = text.index(">") + 1
+    return _NAMESPACES.sub("", text[:head_end]) + text[head_end:] + "\n"
+
+
+@dataclass(frozen=True)
+class _Environments:
+    html: Any
+    markdown: Any
+
+
+@cache
+def _environments() -> _Environments:
+    """The two Jinja environments, made once: HTML autoescaped, Markdown escaped by
+    `markdown_escape` on every value. Both refuse undefined names."""
+    import jinja2
+
+    from advisor.paths import templates_dir
+
+    loader = jinja2.FileSystemLoader(str(templates_dir()))
+    options: dict[str, Any] = {
+        "loader": loader,
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+        "auto_reload": False,
+    }
+    html = jinja2.Environment(autoescape=True, **options)
+    markdown = jinja2.Environment(autoescape=False, finalize=markdown_escape, **options)
+    return _Environments(html=html, markdown=markdown)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|&#~])")
+_BULLET = re.compile(r"^(\s*)([-+=])(?=\s|$)")
+_ORDERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
+
+
+def markdown_escape(value: Any) -> str:
+    """Any value as inline Markdown text: one line (line breaks become spaces), with every
+    character that could start emphasis, a link, a table cell, code or HTML escaped."""
+    text = " ".join(str(value).splitlines())
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _BULLET.sub(r"\1\\\2", text)
+    return _ORDERED.sub(r"\1\\\2", text)

@@ -1,0 +1,345 @@
+"""What would change the answer: hand-checked cases, every named flip really flips, and the
+search misses nothing a brute force over the same candidates would find."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+
+from advisor import whatif
+from advisor.engine import assess, flow_facts
+from advisor.loader import load_assessment, load_rules
+from advisor.models import Assessment, Change, Result, Style
+from advisor.ruleset import Ruleset
+from advisor.whatif import PER_SCOPE, apply_change, what_would_change
+from tests.conftest import EXAMPLES, ROOT, build, minimal
+from tests.test_engine import SETTINGS, assessments
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
+
+
+def outcome_after(assessment: Assessment, change: Change, ruleset: Ruleset) -> Style:
+    """Make the change, validate the result like a file would be, and assess it afresh."""
+    changed = Assessment.model_validate(apply_change(assessment, change).model_dump())
+    result = assess(changed, ruleset, what_if=False)
+    if change.scope == "integration":
+        return result.recommendation
+    return next(flow.style for flow in result.flows if flow.id == change.scope)
+
+
+def style_of(result: Result, scope: str) -> Style:
+    if scope == "integration":
+        return result.recommendation
+    return next(flow.style for flow in result.flows if flow.id == scope)
+
+
+def test_hand_computed_close_call(ruleset: Ruleset) -> None:
+    """One data-change flow from a to b, every other input left at its default.
+
+      API:    single-consumer 8 + relaxed-delay 10 (3,600 s >= 3,600) + low-frequency 5
+              + polling-cheap 10 (24 polls a day <= 1,440) + source-cannot-emit 5       = 38
+      events: fire-and-forget 10 + data-change 15 + eventual-consistency 5
+              + small-messages 3                                                      = 33
+    A lead of 5 is under the margin of 10 and 33 is under the hybrid floor of 35: API-driven.
+    - max_delay_seconds 3,599 drops relaxed-delay: API 28 against events 33, a close call under
+      the floor that events win. The nearest delay that flips (a factor of 1.0003).
+    - stage scaling adds scaling-stage (+8): events 41, API 38, both over the floor: hybrid.
+    - strong event experience adds strong-event-experience (+6): 39 and 38: hybrid.
+    Each costs 1 or less; stage comes before experience in the context's order.
+    """
+    assessment = build(minimal())
+    result = assess(assessment, ruleset)
+    assert (result.flows[0].style, result.flows[0].scores.api, result.flows[0].scores.event) == (
+        "api",
+        38.0,
+        33.0,
+    )
+    expected = [
+        ("flows.f.max_delay_seconds", "3600", "3599", "event"),
+        ("context.stage", '"growing"', '"scaling"', "hybrid"),
+        ("context.team_event_experience", '"some"', '"strong"', "hybrid"),
+    ]
+    got = [(c.field, c.current, c.proposed, c.outcome) for c in result.what_would_change]
+    assert got == [*expected, *expected]  # the whole integration, then its one flow
+    assert [c.scope for c in result.what_would_change] == ["integration"] * 3 + ["f"] * 3
+    assert result.what_would_change[0].summary == (
+        "If flow f could lag by up to 3,599 seconds instead of 3,600, the whole integration "
+        "would be event-driven."
+    )
+    assert result.what_would_change[5].summary == (
+        "If the team had strong event experience instead of some, it would be hybrid."
+    )
+    for change in result.what_would_change:
+        assert outcome_after(assessment, change, ruleset) == change.outcome
+
+
+def test_fewer_consumers_flip_a_fan_out_to_api(
+    ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same flow to b, c and d: shared-consumers (+5) and fan-out (+10) replace
+    single-consumer (+8 API): events 48, API 30, event-driven. Two consumers leave 38 against
+    30, still events' close call; one consumer brings back 33 against 38: API-driven."""
+    monkeypatch.setattr(whatif, "PER_SCOPE", 100)
+    assessment = build(minimal(targets=["b", "c", "d"]))
+    result = assess(assessment, ruleset)
+    assert result.flows[0].style == "event"
+    (consumers,) = [
+        c for c in result.what_would_change if c.scope == "f" and c.field == "flows.f.targets"
+    ]
+    assert (consumers.current, consumers.proposed, consumers.outcome) == (
+        '["b", "c", "d"]',
+        '["b"]',
+        "api",
+    )
+    assert consumers.summary == (
+        "With 1 consumer of flow f instead of 3 (without c, d), it would be API-driven."
+    )
+    assert outcome_after(assessment, consumers, ruleset) == "api"
+
+
+def test_more_consumers_are_placeholders(ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The close call above with a second consumer: single-consumer (+8 API) gives way to
+    shared-consumers (+5 events), 30 against 38, and events win. The consumer added is a
+    placeholder system."""
+    monkeypatch.setattr(whatif, "PER_SCOPE", 100)
+    assessment = build(minimal())
+    result = assess(assessment, ruleset)
+    more = [
+        c
+        for c in result.what_would_change
+        if c.field == "flows.f.targets" and len(json.loads(c.proposed)) > 1
+    ]
+    assert [(c.scope, c.proposed, c.outcome) for c in more] == [
+        ("integration", '["b", "new-consumer-1"]', "event"),
+        ("f", '["b", "new-consumer-1"]', "event"),
+    ]
+    for change in more:
+        added = [t for t in json.loads(change.proposed) if t not in {"b"}]
+        assert all(target.startswith("new-consumer-") for target in added)
+        assert "adding" in change.summary
+        assert outcome_after(assessment, change, ruleset) == change.outcome
+
+
+def test_a_robust_answer_has_nothing_to_change(ruleset: Ruleset) -> None:
+    """helpdesk-customer-lookup: API 88 against events 11; no single input closes that gap."""
+    result = assess(load_assessment(ROOT / "examples" / "helpdesk-customer-lookup.yaml"), ruleset)
+    assert result.what_would_change == ()
+
+
+@pytest.mark.parametrize("path", EXAMPLES + CASES, ids=[path.stem for path in EXAMPLES + CASES])
+def test_every_named_flip_really_flips(path: Path, ruleset: Ruleset) -> None:
+    if path.parent.name == "cases":
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))["assessment"]
+        assessment = Assessment.model_validate(data)
+    else:
+        assessment = load_assessment(path)
+    result = assess(assessment, ruleset)
+    for change in result.what_would_change:
+        assert style_of(result, change.scope) != change.outcome
+        assert outcome_after(assessment, change, ruleset) == change.outcome, change.summary
+
+
+@SETTINGS
+@given(assessments())
+def test_every_change_flips_on_generated_input(data: dict[str, Any]) -> None:
+    ruleset = _rules()
+    assessment = Assessment.model_validate(data)
+    result = assess(assessment, ruleset)
+    scopes = [change.scope for change in result.what_would_change]
+    order = ["integration", *(flow.id for flow in assessment.flows)]
+    assert scopes == sorted(scopes, key=order.index)  # the integration first, flows in order
+    for scope in set(scopes):
+        assert scopes.count(scope) <= PER_SCOPE
+    for change in result.what_would_change:
+        assert outcome_after(assessment, change, ruleset) == change.outcome, change.summary
+    assert assess(assessment, ruleset).what_would_change == result.what_would_change
+
+
+def test_what_would_change_matches_the_engine(ruleset: Ruleset) -> None:
+    assessment = build(minimal(targets=["b", "c", "d"]))
+    result = assess(assessment, ruleset)
+    assert what_would_change(assessment, ruleset, result) == result.what_would_change
+    plain = assess(assessment, ruleset, what_if=False)
+    assert plain.what_would_change == ()
+    assert plain.model_copy(update={"what_would_change": result.what_would_change}) == result
+
+
+def test_the_search_misses_nothing(ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against a brute force that tries every candidate value of every input, with the full
+    engine and no shortcut: the search finds, for each scope, input and outcome, the same
+    nearest value (so skipping inputs whose rules carry too few points loses nothing)."""
+    monkeypatch.setattr(whatif, "PER_SCOPE", 10_000)
+    generator = random.Random(20260115)
+    for _ in range(25):
+        assessment = Assessment.model_validate(_random_assessment(generator))
+        result = assess(assessment, ruleset)
+        found = {_key(c): c.proposed for c in result.what_would_change}
+        assert found == _brute_force(assessment, result, ruleset)
+
+
+def _key(change: Change) -> tuple[str, str, str, str]:
+    detail = change.summary.split(",")[0] if change.field == "context.goals" else ""
+    return change.scope, change.field, change.outcome, detail
+
+
+def _brute_force(
+    assessment: Assessment, result: Result, ruleset: Ruleset
+) -> dict[tuple[str, str, str, str], str]:
+    facts = [flow_facts(assessment, flow, ruleset.settings) for flow in assessment.flows]
+    analysis = whatif._Analysis(assessment, ruleset, result, facts)
+    expected: dict[tuple[str, str, str, str], str] = {}
+    for _, flows, make in analysis._inputs():
+        lever = make()
+        for value in lever.values():
+            proposed = json.dumps(whatif._as_input(value))
+            change = Change(
+                scope="-",
+                field=lever.field,
+                current="null",
+                proposed=proposed,
+                outcome="api",
+                summary="",
+            )
+            after = assess(apply_change(assessment, change), ruleset, what_if=False)
+            detail = ""
+            if lever.kind == "goal":
+                detail = whatif._phrase(lever, value, assessment, ruleset, analysis.states)
+            if after.recommendation != result.recommendation:
+                key = ("integration", lever.field, after.recommendation, detail)
+                expected.setdefault(key, proposed)
+            for index in flows:
+                before, now = result.flows[index], after.flows[index]
+                if now.style != before.style:
+                    expected.setdefault((before.id, lever.field, now.style, detail), proposed)
+    return expected
+
+
+def _random_assessment(generator: random.Random) -> dict[str, Any]:
+    count = generator.randint(2, 5)
+    systems = []
+    for index in range(count):
+        system: dict[str, Any] = {"id": f"s{index}", "emits_events": generator.random() < 0.5}
+        if generator.random() < 0.5:
+            system["api_rate_limit_per_minute"] = generator.choice([1, 10, 60, 600, 5000])
+        if generator.random() < 0.7:
+            system["owner"] = generator.choice(["a", "b"])
+        systems.append(system)
+    flows = []
+    for index in range(generator.randint(1, 3)):
+        source = generator.randrange(count)
+        others = [f"s{i}" for i in range(count) if i != source]
+        flow: dict[str, Any] = {
+            "id": f"f{index}",
+            "source": f"s{source}",
+            "targets": generator.sample(others, generator.randint(1, len(others))),
+            "trigger": generator.choice(["user_action", "data_change", "schedule", "telemetry"]),
+            "needs_response": generator.random() < 0.4,
+            "max_delay_seconds": generator.choice([1, 5, 30, 60, 61, 300, 3599, 3600, 86400]),
+            "events_per_day": generator.choice([0, 100, 1000, 1001, 50_000, 100_000, 10**7]),
+            "consistency": generator.choice(["strong", "eventual"]),
+            "ordering": generator.choice(["none", "per_key", "global"]),
+            "payload_kb": generator.choice([1, 64, 65, 255, 256, 3000]),
+        }
+        if generator.random() < 0.3:
+            flow["peak_per_second"] = generator.choice([0.5, 49, 50, 300])
+        flows.append(flow)
+    goals = ["simplicity", "control", "real_time", "decoupling", "rate_limit_relief"]
+    context = {
+        "stage": generator.choice(["early", "growing", "scaling"]),
+        "team_event_experience": generator.choice(["none", "some", "strong"]),
+        "existing_broker": generator.choice(["none", "kafka"]),
+        "goals": generator.sample(goals, generator.randint(0, 2)),
+    }
+    return {"name": "Random", "context": context, "systems": systems, "flows": flows}
+
+
+def test_custom_rules_get_their_own_thresholds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule of ours that favours APIs for messages of 40 KB or more, and one that reads the
+    cloud: the analysis proposes exactly 40 KB, and moving on premises, values no default
+    rule mentions."""
+    monkeypatch.setattr(whatif, "PER_SCOPE", 100)
+    ours = tmp_path / "ours.yaml"
+    ours.write_text(
+        """\
+version: 1
+rules:
+  - id: medium-payload
+    criterion: best_for
+    favours: api
+    points: 60
+    when: {fact: flow.payload_kb, op: ge, value: 40}
+    explanation: Our gateway moves messages of 40 KB and more.
+  - id: on-prem-events
+    criterion: complexity
+    favours: event
+    points: 60
+    when: {fact: context.cloud, op: eq, value: on_prem}
+    explanation: Our platform team runs a broker on premises.
+""",
+        encoding="utf-8",
+    )
+    ruleset = load_rules([ours])
+    # events 63 (fan-out to 3 within 10 s, wasteful polling), API 10. From 40 KB on, API 70:
+    # within the margin, both over the floor, hybrid; from 65 KB small-messages (+3 events)
+    # stops too, 70 against 60: API-driven.
+    fan_out = build(minimal(targets=["b", "c", "d"], max_delay_seconds=10))
+    # the close call of API 38 against 33 in the cloud; on premises events gain 60
+    close = build({**minimal(), "context": {"cloud": "aws"}})
+    for assessment, field, expected in (
+        (fan_out, "flows.f.payload_kb", {("40", "hybrid"), ("65", "api")}),
+        (close, "context.cloud", {('"on_prem"', "event")}),
+    ):
+        result = assess(assessment, ruleset)
+        found = [c for c in result.what_would_change if c.scope == "f" and c.field == field]
+        assert {(c.proposed, c.outcome) for c in found} == expected
+        for change in found:
+            assert outcome_after(assessment, change, ruleset) == change.outcome
+
+
+def test_apply_change_sets_every_kind_of_field(ruleset: Ruleset) -> None:
+    assessment = build(minimal())
+    changes = {
+        "context.goals": '["simplicity"]',
+        "systems.a.api_rate_limit_per_minute": "60",
+        "flows.f.targets": '["b", "new-consumer-1"]',
+        "flows.f.trigger": '"telemetry"',
+    }
+    for field, proposed in changes.items():
+        change = Change(
+            scope="f", field=field, current="null", proposed=proposed, outcome="api", summary=""
+        )
+        changed = Assessment.model_validate(apply_change(assessment, change).model_dump())
+        section, *path = field.split(".")
+        if section == "context":
+            assert list(changed.context.goals) == ["simplicity"]
+        elif section == "systems":
+            assert changed.system("a").api_rate_limit_per_minute == 60
+        elif path[-1] == "targets":
+            assert changed.flows[0].targets == ("b", "new-consumer-1")
+            assert changed.system("new-consumer-1").id == "new-consumer-1"
+        else:
+            assert changed.flows[0].trigger == "telemetry"
+    with pytest.raises(ValueError, match="cannot apply"):
+        apply_change(
+            assessment,
+            Change(
+                scope="f", field="name.x.y", current="", proposed='"x"', outcome="api", summary=""
+            ),
+        )
+
+
+_CACHE: dict[str, Ruleset] = {}
+
+
+def _rules() -> Ruleset:
+    if "rules" not in _CACHE:
+        _CACHE["rules"] = load_rules()
+    return _CACHE["rules"]
