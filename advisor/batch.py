@@ -16,6 +16,7 @@ more than assessing them); the summary and the overview, written last, are.
 from __future__ import annotations
 
 import csv
+import datetime
 import errno
 import gc
 import io
@@ -32,7 +33,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from advisor.errors import InputError, did_you_mean
 from advisor.files import atomic_writer
@@ -69,11 +70,11 @@ COLUMNS = (
 
 @dataclass
 class Assessed:
-    """What every format renders from: one assessment, its result and the rules in force."""
+    """What every format renders from: one assessment, its result, and how the run writes."""
 
     assessment: Assessment
     result: Result
-    ruleset: Ruleset
+    options: Options
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: str, make: Callable[[], Any]) -> Any:
@@ -89,6 +90,12 @@ class Options:
 
     ruleset: Ruleset
     formats: tuple[str, ...]  # names in FORMATS
+    date: datetime.date = field(default_factory=datetime.date.today)  # of the decision records
+    diagrams: bool = True  # a renderer is there: the HTML reports show the blueprint
+
+
+class FormatError(Exception):
+    """A format could not be written for one input (its blueprint could not be drawn, say)."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,60 @@ def _json(subject: Assessed) -> bytes:
     return to_json(subject.result).encode("utf-8")
 
 
-FORMATS: dict[str, Format] = {item.name: item for item in (Format("json", "result.json", _json),)}
+def _markdown(subject: Assessed) -> bytes:
+    from advisor.report import to_markdown
+
+    text = to_markdown(
+        subject.assessment, subject.result, subject.options.ruleset, date=subject.options.date
+    )
+    return text.encode("utf-8")
+
+
+def _html(subject: Assessed) -> bytes:
+    from advisor.report import to_html
+
+    diagram = None
+    if subject.options.diagrams:
+        try:
+            diagram = _svg(subject).decode("utf-8")
+        except FormatError:
+            diagram = None  # the report stands without its blueprint, as `advisor assess` does
+    html = to_html(subject.assessment, subject.result, subject.options.ruleset, diagram_svg=diagram)
+    return html.encode("utf-8")
+
+
+def _svg(subject: Assessed) -> bytes:
+    return bytes(subject.memo("svg", lambda: _drawn(subject, "svg")))
+
+
+def _png(subject: Assessed) -> bytes:
+    return _drawn(subject, "png")
+
+
+def _drawn(subject: Assessed, fmt: Literal["svg", "png"]) -> bytes:
+    from advisor.blueprint import blueprint_dot
+    from advisor.render import RenderError, render
+
+    dot = subject.memo(
+        "dot", lambda: blueprint_dot(subject.assessment, subject.result, subject.options.ruleset)
+    )
+    try:
+        return render(dot, fmt)
+    except RenderError as error:
+        raise FormatError(f"the blueprint could not be drawn: {error}") from None
+
+
+FORMATS: dict[str, Format] = {
+    item.name: item
+    for item in (
+        Format("json", "result.json", _json),
+        Format("md", "decision.md", _markdown),
+        Format("html", "report.html", _html),
+        Format("svg", "blueprint.svg", _svg),
+        Format("png", "blueprint.png", _png),
+    )
+}
+DIAGRAMS = frozenset({"html", "svg", "png"})  # the formats that need a renderer
 DEFAULT_FORMATS = ("json", "md", "html", "svg")
 LINK_ORDER = ("html", "md", "svg", "png", "json")  # what the overview links to, by preference
 
@@ -258,12 +318,14 @@ def assess_file(path: Path, options: Options) -> Outcome:
     try:
         assessment = load_assessment(path)
         result = assess(assessment, options.ruleset)
-        subject = Assessed(assessment, result, options.ruleset)
+        subject = Assessed(assessment, result, options)
         outputs = tuple(
             (FORMATS[name].filename, FORMATS[name].render(subject)) for name in options.formats
         )
     except InputError as error:
         return Outcome(file=label, error=str(error))
+    except FormatError as error:
+        return Outcome(file=label, error=f"{label}: {error}")
     except Exception as error:  # a defect, not the input's fault: keep the other inputs going
         return Outcome(
             file=label,

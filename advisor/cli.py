@@ -451,6 +451,9 @@ exit codes: 0 all assessed, 1 an input (or the rules) refused, 2 the command was
         metavar="N",
         help="worker processes (default: one per core)",
     )
+    batch.add_argument(
+        "--date", type=_iso_date, help="the decision records' date (md; default: today)"
+    )
     _add_rules(batch)
     batch.add_argument("--fail-fast", action="store_true", help="stop at the first refused input")
     batch.set_defaults(handler=_batch)
@@ -474,13 +477,19 @@ def _batch(args: argparse.Namespace) -> int:
     if not inputs:
         raise UsageError(f"no *.yaml or *.yml files in {', '.join(map(str, args.paths))}")
     ruleset = _load_rules(args)
+    options = batch.Options(
+        ruleset=ruleset,
+        formats=formats,
+        date=args.date or datetime.date.today(),
+        diagrams=_can_draw(formats),
+    )
     started = time.perf_counter()
     progress = batch.Progress(sys.stderr) if sys.stderr.isatty() else None
     try:
         tally = batch.run(
             inputs,
             args.out,
-            batch.Options(ruleset=ruleset, formats=formats),
+            options,
             jobs=jobs,
             fail_fast=args.fail_fast,
             progress=progress,
@@ -497,6 +506,25 @@ def _batch(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     print(f"advisor: {batch.summary_line(tally, args.out, seconds)}", file=sys.stderr)
     return EXIT_REFUSED if tally.refused else EXIT_OK
+
+
+def _can_draw(formats: Sequence[str]) -> bool:
+    """Whether blueprints can be drawn: a usage error without a renderer when svg or png is
+    asked for; the HTML reports do without (with a warning)."""
+    from advisor.batch import DIAGRAMS
+
+    if not DIAGRAMS.intersection(formats):
+        return False
+    from advisor.render import RenderError, find_renderer
+
+    try:
+        find_renderer()
+    except RenderError as error:
+        if {"svg", "png"}.intersection(formats):
+            raise UsageError(f"cannot draw the blueprints: {error}") from None
+        print(f"advisor: warning: the reports have no blueprint: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _cores() -> int:

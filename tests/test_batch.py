@@ -291,6 +291,75 @@ def test_a_symlink_in_the_way_is_not_followed(
 
 
 # ---------------------------------------------------------------------------------------------
+# Formats
+# ---------------------------------------------------------------------------------------------
+
+
+def test_default_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run_batch(ROOT / "examples", "--out", out, "--date", "2026-01-15") == 0
+    folder = out / "gifting-platform-orders"
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "blueprint.svg",
+        "decision.md",
+        "report.html",
+        "result.json",
+    ]
+    assert "2026-01-15" in (folder / "decision.md").read_text(encoding="utf-8")
+    assert (folder / "blueprint.svg").read_text(encoding="utf-8").lstrip().startswith("<")
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    assert "<svg" in report  # the blueprint, drawn once for both
+    assert 'href="gifting-platform-orders/report.html"' in (out / "index.html").read_text()
+
+
+def test_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert run_batch(ROOT / "examples", "--out", out, "--format", "png", "--jobs", "1") == 0
+    for folder in (path for path in out.iterdir() if path.is_dir()):
+        assert [path.name for path in folder.iterdir()] == ["blueprint.png"]
+        assert (folder / "blueprint.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert 'href="fleet-telematics/blueprint.png"' in (out / "index.html").read_text()
+
+
+def test_without_a_renderer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADVISOR_RENDERER", str(tmp_path / "no-such-renderer"))
+    out = tmp_path / "out"
+    assert run_batch(ROOT / "examples", "--out", out, "--format", "json,svg") == 2
+    assert "cannot draw the blueprints" in capsys.readouterr().err
+    assert not out.exists()
+    assert run_batch(ROOT / "examples", "--out", out, "--format", "html", "--jobs", "1") == 0
+    assert "warning: the reports have no blueprint" in capsys.readouterr().err
+    report = (out / "fleet-telematics" / "report.html").read_text(encoding="utf-8")
+    assert "<svg" not in report
+
+
+def test_a_blueprint_that_cannot_be_drawn_is_that_file_s_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor import render
+
+    real = render.render
+
+    def failing(dot: str, fmt: str, **options: object) -> bytes:
+        if "Fleet" in dot:
+            raise render.RenderError("the renderer timed out after 30 s")
+        return real(dot, fmt)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "render", failing)
+    out = tmp_path / "out"
+    assert run_batch(ROOT / "examples", "--out", out, "--format", "json,svg", "--jobs", "1") == 1
+    rows = {Path(row["file"]).name: row for row in read_summary(out)}
+    assert rows["fleet-telematics.yaml"]["error"] == (
+        f"{ROOT / 'examples' / 'fleet-telematics.yaml'}: the blueprint could not be drawn: "
+        "the renderer timed out after 30 s"
+    )
+    assert not (out / "fleet-telematics").exists()
+    assert sum(not row["error"] for row in rows.values()) == 5
+
+
+# ---------------------------------------------------------------------------------------------
 # Interruptions
 # ---------------------------------------------------------------------------------------------
 
