@@ -1,27 +1,60 @@
-"""Integration Advisor in the browser: pick an example and see its recommendation."""
+"""Integration Advisor in the browser: the questions on the left, the answer on the right.
 
-from pathlib import Path
+streamlit run app.py        (or `make run`)
+"""
 
 import streamlit as st
 
-from advisor import assess, load_assessment, load_rules
-from advisor.report import STYLE_NAMES
+from advisor.engine import assess
+from advisor.questionnaire import validate_answers
+from webapp import look, questions, resources, results, state, toolbar
 
-EXAMPLES = Path(__file__).resolve().parent / "examples"
+st.set_page_config(page_title="Integration Advisor", page_icon=":material/hub:", layout="wide")
+look.apply()
+ruleset = resources.rules()
+state.start()
 
-st.set_page_config(page_title="Integration Advisor", layout="wide")
-st.title("Integration Advisor")
-st.caption("API-driven, event-driven or hybrid: decided flow by flow, every point explained.")
+heading, tools = st.columns([3, 2], vertical_alignment="center")
+with heading:
+    st.title("Integration Advisor")
+    st.caption(
+        "API-driven, event-driven or hybrid? Describe the integration: the recommendation and "
+        "its reasons follow every answer."
+    )
+bar = tools.container(horizontal=True, horizontal_alignment="right")
+with bar.popover("Open", icon=":material/folder_open:"):
+    toolbar.start_from()
 
-choice = st.selectbox("Example", sorted(path.name for path in EXAMPLES.glob("*.yaml")))
-assessment = load_assessment(EXAMPLES / choice)
-result = assess(assessment, st.cache_resource(load_rules)())
+checked = validate_answers(state.answers())
+assessment = checked.assessment
+result = assess(assessment, ruleset) if assessment else None
 
-st.metric(
-    "Recommendation", STYLE_NAMES[result.recommendation], f"confidence {result.confidence:.2f}"
-)
-for flow in result.flows:
-    st.subheader(f"{flow.id}: {STYLE_NAMES[flow.style]}")
-    st.write(flow.decision.explanation)
-    for reason in flow.reasons:
-        st.write(f"- **{reason.rule}** ({reason.favours} +{reason.points:g}): {reason.explanation}")
+with bar.popover("Share", icon=":material/link:"):
+    toolbar.share(assessment)
+with bar.popover("Download", icon=":material/download:", type="primary"):
+    toolbar.export(assessment, result)
+# Containers keep the questions at the same place in the page, whatever appears above them,
+# so the tab a visitor is on stays open.
+with st.container():
+    toolbar.notice()
+with st.container():
+    if assessment and result:
+        results.answer(assessment, result)
+    else:
+        results.problems(checked)
+
+ask, why = st.columns([1, 1], gap="large")
+with ask:
+    st.markdown("#### Describe the integration")
+    context, systems, flows = st.tabs(questions.SECTIONS, key="sections")
+    with context:
+        questions.context_section(ruleset, checked)
+    with systems:
+        questions.systems_section(ruleset, checked)
+    with flows:
+        questions.flows_section(ruleset, checked, result)
+with why:
+    if assessment and result:
+        results.reasons(assessment, result, ruleset)
+    else:
+        st.caption("The reasons, the risks and what would change the answer return with it.")

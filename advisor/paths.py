@@ -1,7 +1,8 @@
-"""The one place that knows where the default rules and templates live.
+"""The one place that knows where the default rules, templates and examples live.
 
-In an installed wheel they are packaged as `advisor/_data/rules` and `advisor/_data/templates`;
-in a checkout (or an editable install) they are the top-level `rules/` and `templates/`.
+In an installed wheel they are packaged as `advisor/_data/rules`, `advisor/_data/templates` and
+`advisor/_data/examples`; in a checkout (or an editable install) they are the top-level `rules/`,
+`templates/` and `examples/`.
 """
 
 from __future__ import annotations
@@ -24,3 +25,7 @@ def rules_dir() -> Path:
 
 def templates_dir() -> Path:
     return _data_dir("templates")
+
+
+def examples_dir() -> Path:
+    return _data_dir("examples")

@@ -95,3 +95,19 @@ def test_installed_assess_matches_the_checkout(installed: Path, tmp_path: Path) 
         check=True,
     )
     assert json.loads(packaged.stdout) == json.loads(checkout.stdout)
+
+
+def test_wheel_carries_the_examples_the_web_app_offers(installed: Path, tmp_path: Path) -> None:
+    packaged = installed / "advisor" / "_data" / "examples"
+    assert sorted(path.name for path in packaged.glob("*.yaml")) == sorted(
+        path.name for path in (ROOT / "examples").glob("*.yaml")
+    )
+    where = subprocess.run(
+        [sys.executable, "-c", "import advisor.paths as p; print(p.examples_dir())"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(installed)},
+        check=True,
+    ).stdout.strip()
+    assert where == str(packaged)

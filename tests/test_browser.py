@@ -1,0 +1,278 @@
+"""End to end in a real browser: the app served by `streamlit run`, driven through Chromium.
+
+Uses the system's Chromium (Debian's `chromium`). Outside CI the tests skip, saying why, when it
+is not installed; with `CI` set they fail instead, so a CI run never passes without them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from advisor.engine import assess
+from advisor.loader import load_assessment, parse_assessment
+from advisor.report import STYLE_NAMES, to_json
+from advisor.ruleset import Ruleset
+from advisor.share import encode_link
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 30_000
+
+
+def _chromium() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return found if Path(found).exists() else ""
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser tests (apt-get install chromium)")
+    pytest.skip(f"{reason} (install it with `apt-get install chromium`)")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    executable = _chromium()
+    if not executable:
+        _unavailable("no Chromium found at /usr/bin/chromium or on PATH")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the Python package playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_FLAGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run app.py` on a free port, until the module's tests are done."""
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))},
+        )
+        try:
+            _wait_until_healthy(url, process, log)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Any) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            log.seek(0)
+            pytest.fail(f"the app did not start:\n{log.read().decode(errors='replace')}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def page(chromium: Any, server: str) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def expect(target: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=TIMEOUT_MS)
+    return playwright_expect(target)
+
+
+def recommendation(page: Any) -> Any:
+    return page.locator(".ia-style")
+
+
+def popover(page: Any, label: str) -> None:
+    page.locator("[data-testid=stPopoverButton]", has_text=label).click()
+
+
+def tab(page: Any, label: str) -> None:
+    page.get_by_role("tab", name=label).click()
+
+
+def choose(page: Any, label: str) -> None:
+    """Press the option of a segmented control or pills with this text."""
+    page.locator("[data-testid=stButtonGroup] button", has_text=label).first.click()
+
+
+def no_exception(page: Any) -> None:
+    expect(page.locator("[data-testid=stException]")).to_have_count(0)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_app_opens_scored_with_no_exception(page: Any, server: str) -> None:
+    page.goto(server)
+    expect(recommendation(page)).to_have_text("Hybrid")
+    expect(page.locator(".ia-for")).to_contain_text("Gifting platform orders")
+    shows = {
+        "Systems": page.locator("[data-testid=stDataFrame]"),
+        "Flows": page.locator("[data-testid=stCheckbox]", has_text="wait for an answer"),
+        "Context": page.get_by_label("What is the integration called?"),
+    }
+    for section, element in shows.items():
+        tab(page, section)
+        expect(element).to_be_visible()
+        no_exception(page)
+    expect(recommendation(page)).to_have_text("Hybrid")
+
+
+def test_change_an_answer_and_take_the_yaml_back_to_the_command_line(
+    page: Any, server: str, ruleset: Ruleset, tmp_path: Path
+) -> None:
+    page.goto(server)
+    expect(recommendation(page)).to_have_text("Hybrid")
+    popover(page, "Open")
+    page.locator("[data-testid=stSelectbox]", has_text="An example").click()
+    page.get_by_role("option", name="Clinic referral documents").click()
+    expect(page.locator(".ia-for")).to_contain_text("Clinic referral documents")
+    expect(recommendation(page)).to_have_text("Hybrid")
+    page.keyboard.press("Escape")
+
+    tab(page, "Flows")
+    choose(page, "referral-received")
+    choose(page, "A user action")
+    expect(
+        page.locator("[data-testid=stButtonGroup]", has_text="referral-received")
+    ).to_be_visible()
+    page.locator("[data-testid=stCheckbox]", has_text="wait for an answer").locator(
+        "label"
+    ).first.click()
+    expect(recommendation(page)).to_have_text("API-driven")
+    no_exception(page)
+
+    popover(page, "Download")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Assessment (YAML)").click()
+    assert download.value.suggested_filename == "clinic-referral-documents.yaml"
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=assessment.schema.json\n")
+    downloaded = parse_assessment(text, "downloaded.yaml")
+
+    clinic = load_assessment(ROOT / "examples" / "clinic-documents.yaml")
+    changed = clinic.flows[0].model_copy(update={"trigger": "user_action", "needs_response": True})
+    assert downloaded == clinic.model_copy(update={"flows": (changed, *clinic.flows[1:])})
+    result = assess(downloaded, ruleset)
+    assert STYLE_NAMES[result.recommendation] == "API-driven"
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Result (JSON)").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8") == to_json(result)
+
+
+def test_a_link_opens_the_same_assessment(page: Any, server: str) -> None:
+    fleet = load_assessment(ROOT / "examples" / "fleet-telematics.yaml")
+    page.goto(f"{server}/?a={encode_link(fleet)}")
+    expect(page.locator(".ia-for")).to_contain_text("Fleet telematics")
+    expect(recommendation(page)).to_have_text("Event-driven")
+
+
+def test_a_malformed_link_shows_an_error_and_a_blank_assessment(page: Any, server: str) -> None:
+    page.goto(f"{server}/?a=1thisisnotalink")
+    expect(page.locator("[data-testid=stAlert]")).to_contain_text("This link could not be opened")
+    expect(page.get_by_text("error: link: ")).to_be_visible()
+    expect(page.locator(".ia-for")).to_contain_text("New integration")
+    no_exception(page)
+
+
+def test_a_refused_upload_shows_the_command_lines_message(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: Broken\nsystems: [{id: a}]\nflows: []\nsytems: []\n")
+    page.goto(server)
+    expect(recommendation(page)).to_have_text("Hybrid")
+    popover(page, "Open")
+    page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(broken))
+    expect(page.locator("[data-testid=stAlert]")).to_contain_text("broken.yaml could not be opened")
+    expect(page.get_by_text("unknown key 'sytems'")).to_be_visible()
+    no_exception(page)
+
+
+def test_renaming_a_system_in_the_table_carries_its_flows(page: Any, server: str) -> None:
+    from webapp.questions import ROW_HEIGHT
+
+    page.goto(server)
+    expect(recommendation(page)).to_have_text("Hybrid")
+    tab(page, "Systems")
+    table = page.locator("[data-testid=stDataFrame]")
+    expect(table).to_be_visible()
+    table.evaluate("element => element.scrollIntoView({block: 'center'})")  # clear of the summary
+    page.wait_for_timeout(500)  # the grid draws on a canvas once its columns are measured
+    box = table.bounding_box()
+    assert box is not None
+    # the header row, then storefront, then orders: double-click the id of orders
+    page.mouse.dblclick(box["x"] + 50, box["y"] + ROW_HEIGHT * 2.5)
+    editor = page.locator("textarea.gdg-input")
+    expect(editor).to_be_visible()
+    editor.fill("order-service")
+    page.keyboard.press("Enter")
+    tab(page, "Flows")  # at once: the edit must not be lost with the table
+    expect(page.get_by_text("Order service (order-service)")).to_be_visible()
+    expect(recommendation(page)).to_have_text("Hybrid")
+    no_exception(page)

@@ -1,0 +1,408 @@
+"""The questionnaire: the context, the systems and the flows, in the rules' own words."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+import pandas as pd
+import streamlit as st
+
+from advisor.models import Result
+from advisor.questionnaire import (
+    Checked,
+    add_flow,
+    apply_system_edits,
+    choices,
+    copy_flow,
+    describe_delay,
+    edits_made,
+    question,
+    remove_flow,
+)
+from advisor.report import STYLE_NAMES
+from advisor.ruleset import Ruleset
+from webapp import state
+
+SECTIONS = (":material/tune: Context", ":material/apps: Systems", ":material/swap_horiz: Flows")
+ROW_HEIGHT = 35  # pixels; the browser tests find the table's cells by it
+
+
+def flag(messages: Sequence[str]) -> None:
+    """Problems with one field, right under it, in the loader's words."""
+    for message in messages:
+        st.markdown(f'<div class="ia-flag">⚠ {html.escape(message)}</div>', unsafe_allow_html=True)
+
+
+class Asked(TypedDict):
+    label: str
+    help: str
+
+
+def _asked(ruleset: Ruleset, name: str) -> Asked:
+    asked = question(ruleset, name)
+    return {"label": asked.label, "help": asked.help}
+
+
+# ---------------------------------------------------------------------------------------------
+# Context
+# ---------------------------------------------------------------------------------------------
+
+
+def context_section(ruleset: Ruleset, checked: Checked) -> None:
+    state.bound(st.text_input, ("name",), "What is the integration called?", max_chars=200)
+    flag(checked.at("name"))
+    state.bound(
+        st.text_area,
+        ("description",),
+        "What does it do? (optional)",
+        height=68,
+        max_chars=5000,
+    )
+    flag(checked.at("description"))
+    _choice(ruleset, "context.stage", segmented=True)
+    _choice(ruleset, "context.team_event_experience", segmented=True)
+    left, right = st.columns(2)
+    with left:
+        _choice(ruleset, "context.cloud")
+    with right:
+        _choice(ruleset, "context.existing_broker")
+    names = choices(ruleset, "context.goals")
+    state.bound(
+        st.pills,
+        ("context", "goals"),
+        options=list(names),
+        format_func=names.__getitem__,
+        selection_mode="multi",
+        wrap=True,
+        **_asked(ruleset, "context.goals"),
+    )
+    flag(checked.at("context", "goals"))
+    for name in ("stage", "team_event_experience", "cloud", "existing_broker"):
+        flag(checked.at("context", name))
+
+
+def _choice(ruleset: Ruleset, name: str, *, segmented: bool = False) -> None:
+    names = choices(ruleset, name)
+    path = tuple(name.split("."))
+    if segmented:
+        state.bound(
+            st.segmented_control,
+            path,
+            options=list(names),
+            format_func=names.__getitem__,
+            required=True,
+            width="stretch",
+            **_asked(ruleset, name),
+        )
+    else:
+        state.bound(
+            st.selectbox,
+            path,
+            options=list(names),
+            format_func=names.__getitem__,
+            **_asked(ruleset, name),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Systems
+# ---------------------------------------------------------------------------------------------
+
+
+def systems_section(ruleset: Ruleset, checked: Checked) -> None:
+    st.caption(
+        "Every application, SaaS tool or service taking part. Edit a cell to change it, add a "
+        "row at the bottom, or tick rows and press the bin to remove them. Renaming an id "
+        "renames it in the flows too."
+    )
+    systems = state.answers()["systems"]
+    table = pd.DataFrame(
+        {
+            "id": pd.array([row.get("id") for row in systems], dtype="string"),
+            "name": pd.array([row.get("name") for row in systems], dtype="string"),
+            "emits_events": pd.array([bool(row.get("emits_events")) for row in systems]),
+            "api_rate_limit_per_minute": pd.array(
+                [row.get("api_rate_limit_per_minute") for row in systems], dtype="Int64"
+            ),
+            "owner": pd.array([row.get("owner") for row in systems], dtype="string"),
+        }
+    )
+    columns = {
+        "id": st.column_config.TextColumn(
+            **_asked(ruleset, "system.id"), required=True, max_chars=64, width=110
+        ),
+        "name": st.column_config.TextColumn(
+            **_asked(ruleset, "system.name"), max_chars=200, width=150
+        ),
+        "emits_events": st.column_config.CheckboxColumn(
+            "Publishes",
+            help=question(ruleset, "system.emits_events").label
+            + " "
+            + question(ruleset, "system.emits_events").help,
+            default=False,
+            width=90,
+        ),
+        "api_rate_limit_per_minute": st.column_config.NumberColumn(
+            "Calls / min",
+            help=question(ruleset, "system.api_rate_limit_per_minute").label
+            + ". "
+            + question(ruleset, "system.api_rate_limit_per_minute").help,
+            min_value=1,
+            step=1,
+            format="%d",
+            width=95,
+        ),
+        "owner": st.column_config.TextColumn(**_asked(ruleset, "system.owner"), max_chars=200),
+    }
+    table_key = state.key(("systems",))
+    st.data_editor(
+        table,
+        key=table_key,
+        column_config=columns,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+        row_height=ROW_HEIGHT,
+        on_change=_table_changed,
+        args=(table_key,),
+    )
+    if _apply_table_edits(table_key):  # edits that arrived without the change callback
+        st.rerun()
+    flag(checked.at("systems"))
+    for index, row in enumerate(systems):
+        for name in ("id", "name", "emits_events", "api_rate_limit_per_minute", "owner"):
+            messages = checked.at("systems", index, name) + (
+                checked.at("systems", index) if name == "id" else ()
+            )
+            label = row.get("id") or f"row {index + 1}"
+            flag([f"{label}, {question(ruleset, 'system.' + name).label}: {m}" for m in messages])
+
+
+def _table_changed(table_key: str) -> None:
+    _apply_table_edits(table_key)
+
+
+def _apply_table_edits(table_key: str) -> bool:
+    """Fold the table's edits into the answers; the next table starts from them afresh.
+
+    Runs as the table's change callback, before the page is drawn, so an edit is kept even when
+    the next click leaves the Systems section (a table that is not drawn loses its edits).
+    """
+    edits = st.session_state.get(table_key)
+    if edits is None or not edits_made(edits):
+        return False
+    state.change(apply_system_edits(state.answers(), edits))
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Flows
+# ---------------------------------------------------------------------------------------------
+
+
+def flows_section(ruleset: Ruleset, checked: Checked, result: Result | None) -> None:
+    flows = state.answers()["flows"]
+    index = _flow_picker(flows, checked, result)
+    add, duplicate, remove = st.columns(3)
+    add.button("Add a flow", icon=":material/add:", on_click=_add_flow, width="stretch")
+    duplicate.button(
+        "Duplicate",
+        icon=":material/content_copy:",
+        on_click=_copy_flow,
+        args=(index,),
+        width="stretch",
+    )
+    remove.button(
+        "Remove",
+        icon=":material/delete:",
+        on_click=_remove_flow,
+        args=(index,),
+        disabled=len(flows) < 2,
+        width="stretch",
+    )
+    flag(checked.at("flows"))
+    with st.container(border=True):
+        _verdict(result, flows[index].get("id"))
+        _flow_form(ruleset, checked, index)
+
+
+def _verdict(result: Result | None, flow_id: Any) -> None:
+    """The style this flow gets right now, next to the answers that decide it."""
+    found = next((flow for flow in (result.flows if result else ()) if flow.id == flow_id), None)
+    if found is None:
+        return
+    st.markdown(
+        f'<div class="ia-verdict ia-{found.style}"><span class="ia-tag">'
+        f"{html.escape(STYLE_NAMES[found.style])}</span> API {found.scores.api:g} · events "
+        f"{found.scores.event:g} · confidence {found.confidence:.2f}</div>",
+        unsafe_allow_html=True,
+    )
+
+
+def _flow_picker(flows: list[dict[str, Any]], checked: Checked, result: Result | None) -> int:
+    styles = {flow.id: flow.style for flow in result.flows} if result else {}
+
+    def label(position: int) -> str:
+        flow_id = flows[position].get("id") or f"flow {position + 1}"
+        if any(key[:2] == ("flows", position) for key in checked.fields):
+            return f"⚠ {flow_id}"
+        style = styles.get(flow_id)
+        return f"{flow_id} · {STYLE_NAMES[style]}" if style else flow_id
+
+    picker_key = state.key(("flow-picker",))
+    if picker_key not in st.session_state:
+        st.session_state[picker_key] = state.flow_index()
+    picked = st.pills(
+        "Flows: pick one to answer its questions",
+        options=list(range(len(flows))),
+        format_func=label,
+        key=picker_key,
+        required=True,
+        on_change=_pick_flow,
+        args=(picker_key,),
+    )
+    return int(picked if picked is not None else state.flow_index())
+
+
+def _pick_flow(picker_key: str) -> None:
+    st.session_state[state.FLOW] = st.session_state[picker_key]
+
+
+def _add_flow() -> None:
+    updated = add_flow(state.answers())
+    state.change(updated, flow=len(updated["flows"]) - 1)
+
+
+def _copy_flow(index: int) -> None:
+    state.change(copy_flow(state.answers(), index), flow=index + 1)
+
+
+def _remove_flow(index: int) -> None:
+    state.change(remove_flow(state.answers(), index), flow=max(0, index - 1))
+
+
+def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
+    answers = state.answers()
+    flow = answers["flows"][index]
+    at = ("flows", index)
+    systems = {row["id"]: row.get("name") for row in answers["systems"] if row.get("id")}
+
+    def system_label(system_id: Any) -> str:
+        if system_id not in systems:
+            return f"⚠ {system_id} (no such system)"
+        name = systems[system_id]
+        return f"{name} ({system_id})" if name and name != system_id else str(system_id)
+
+    flag(checked.at(*at))
+    left, right = st.columns([1, 2])
+    with left:
+        state.bound(st.text_input, (*at, "id"), **_asked(ruleset, "flow.id"), max_chars=64)
+        flag(checked.at(*at, "id"))
+    with right:
+        state.bound(
+            st.text_input,
+            (*at, "description"),
+            **_asked(ruleset, "flow.description"),
+            max_chars=2000,
+        )
+        flag(checked.at(*at, "description"))
+
+    source = flow.get("source")
+    state.bound(
+        st.selectbox,
+        (*at, "source"),
+        options=list(systems) + ([source] if source and source not in systems else []),
+        format_func=system_label,
+        placeholder="Choose a system",
+        **_asked(ruleset, "flow.source"),
+    )
+    flag(checked.at(*at, "source"))
+    targets = list(flow.get("targets") or [])
+    state.bound(
+        st.multiselect,
+        (*at, "targets"),
+        options=list(systems) + [target for target in targets if target not in systems],
+        format_func=system_label,
+        placeholder="Choose one or more systems",
+        **_asked(ruleset, "flow.targets"),
+    )
+    flag(checked.at(*at, "targets"))
+
+    triggers = choices(ruleset, "flow.trigger")
+    state.bound(
+        st.segmented_control,
+        (*at, "trigger"),
+        options=list(triggers),
+        format_func=triggers.__getitem__,
+        required=True,
+        width="stretch",
+        **_asked(ruleset, "flow.trigger"),
+    )
+    flag(checked.at(*at, "trigger"))
+    state.bound(st.toggle, (*at, "needs_response"), **_asked(ruleset, "flow.needs_response"))
+    flag(checked.at(*at, "needs_response"))
+
+    left, right = st.columns(2)
+    with left:
+        state.bound(
+            st.number_input,
+            (*at, "max_delay_seconds"),
+            seed=float,
+            min_value=0.0,
+            step=1.0,
+            format="%g",
+            **_asked(ruleset, "flow.max_delay_seconds"),
+        )
+        st.caption(describe_delay(flow.get("max_delay_seconds")) or " ")
+        flag(checked.at(*at, "max_delay_seconds"))
+    with right:
+        state.bound(
+            st.number_input,
+            (*at, "events_per_day"),
+            seed=int,
+            min_value=0,
+            step=100,
+            **_asked(ruleset, "flow.events_per_day"),
+        )
+        flag(checked.at(*at, "events_per_day"))
+
+    for name in ("consistency", "ordering"):
+        names = choices(ruleset, f"flow.{name}")
+        state.bound(
+            st.segmented_control,
+            (*at, name),
+            options=list(names),
+            format_func=names.__getitem__,
+            required=True,
+            width="stretch",
+            **_asked(ruleset, f"flow.{name}"),
+        )
+        flag(checked.at(*at, name))
+
+    left, right = st.columns(2)
+    with left:
+        state.bound(
+            st.number_input,
+            (*at, "payload_kb"),
+            seed=float,
+            min_value=0.0,
+            step=1.0,
+            format="%g",
+            **_asked(ruleset, "flow.payload_kb"),
+        )
+        flag(checked.at(*at, "payload_kb"))
+    with right:
+        state.bound(
+            st.number_input,
+            (*at, "peak_per_second"),
+            seed=lambda value: None if value is None else float(value),
+            min_value=0.0,
+            step=1.0,
+            format="%g",
+            placeholder="Estimated from the daily volume",
+            **_asked(ruleset, "flow.peak_per_second"),
+        )
+        flag(checked.at(*at, "peak_per_second"))

@@ -1,0 +1,176 @@
+"""The answer: the recommendation across the page, and beside the questions what would change
+it, the risks and every flow's reasons. Drawn from the result alone; nothing is decided here."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from advisor.facts import format_number, format_percent
+from advisor.models import Assessment, Change, FlowResult, Result
+from advisor.questionnaire import Checked
+from advisor.report import STYLE_NAMES
+from advisor.ruleset import Ruleset
+
+STYLE_CLASS = {"api": "ia-api", "event": "ia-event", "hybrid": "ia-hybrid"}
+
+
+def _html(markup: str) -> None:
+    st.markdown(markup, unsafe_allow_html=True)
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def problems(checked: Checked) -> None:
+    """In place of the answer while some answers are incomplete: what to fix."""
+    items = "".join(
+        f"<li><code>{_e(problem.path)}</code> {_e(problem.message)}</li>"
+        if problem.path
+        else f"<li>{_e(problem.message)}</li>"
+        for problem in checked.problems
+    )
+    with st.container(key="ia-summary"):
+        _html(
+            '<div class="ia-card ia-missing"><div class="ia-verdict-box">'
+            '<div class="ia-label ia-for">Almost there</div>'
+            '<div class="ia-style">Fix the flagged answers</div>'
+            '<div class="ia-sub">The recommendation returns as soon as they are fixed; each '
+            "is also flagged next to its question.</div></div>"
+            f'<ul class="ia-problems">{items}</ul></div>'
+        )
+
+
+def answer(assessment: Assessment, result: Result) -> None:
+    """The recommendation, across the page; it stays in sight while the questions scroll."""
+    with st.container(key="ia-summary"):
+        recommendation(assessment, result)
+
+
+def reasons(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
+    """Why, beside the questions: what would change it, the risks, every flow's reasons."""
+    what_would_change(result)
+    risks(result)
+    flows(assessment, result, ruleset)
+
+
+def recommendation(assessment: Assessment, result: Result) -> None:
+    counts = dict.fromkeys(STYLE_NAMES, 0)
+    for flow in result.flows:
+        counts[flow.style] += 1
+    split = ", ".join(
+        f"{count} {STYLE_NAMES[style].lower()}" for style, count in counts.items() if count
+    )
+    total = len(result.flows)
+    broker = (
+        f'<div class="ia-broker"><span class="ia-label">Broker</span> '
+        f"<strong>{_e(result.broker.name)}</strong>: {_e(result.broker.why)}</div>"
+        if result.broker
+        else '<div class="ia-broker"><span class="ia-label">Broker</span> '
+        "none needed: every flow is API-driven.</div>"
+    )
+    _html(
+        f'<div class="ia-card {STYLE_CLASS[result.recommendation]}"><div class="ia-verdict-box">'
+        f'<div class="ia-label ia-for">Recommendation for {_e(assessment.name)}</div>'
+        f'<div class="ia-style">{_e(STYLE_NAMES[result.recommendation])}</div>'
+        f'<div class="ia-sub">confidence {result.confidence:.2f} · {total} '
+        f"flow{'s' if total != 1 else ''}: {_e(split)}</div></div>"
+        f"{_bars(result.scores.api, result.scores.event)}"
+        f"{broker}</div>"
+    )
+
+
+def _bars(api: float, event: float) -> str:
+    return (
+        '<div class="ia-bars">'
+        f'<div class="ia-bar"><span>API</span><div><i class="ia-api-bar" '
+        f'style="width:{api:.0f}%"></i></div><b>{api:g}</b></div>'
+        f'<div class="ia-bar"><span>Events</span><div><i class="ia-event-bar" '
+        f'style="width:{event:.0f}%"></i></div><b>{event:g}</b></div>'
+        "</div>"
+    )
+
+
+def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
+    st.markdown("#### Flow by flow")
+    declared = {flow.id: flow for flow in assessment.flows}
+    titles = {criterion.id: criterion.title for criterion in ruleset.criteria}
+    for flow in result.flows:
+        spec = declared[flow.id]
+        route = f"{assessment.system(spec.source).label} → " + ", ".join(
+            assessment.system(target).label for target in spec.targets
+        )
+        with st.expander(
+            f"**{flow.id}** · {STYLE_NAMES[flow.style]} · {route}",
+            expanded=len(result.flows) <= 2,
+        ):
+            _flow(flow, titles)
+
+
+def _flow(flow: FlowResult, titles: dict[str, str]) -> None:
+    rows = "".join(
+        f'<tr><td class="ia-pts {"ia-api-text" if r.favours == "api" else "ia-event-text"}">'
+        f"+{r.points:g} {'API' if r.favours == 'api' else 'events'}</td>"
+        f"<td>{_e(r.explanation)}<div class='ia-rule'>{_e(titles.get(r.criterion, r.criterion))}"
+        f" · rule <code>{_e(r.rule)}</code></div></td></tr>"
+        for r in flow.reasons
+    )
+    polling = ""
+    if flow.polling is not None:
+        share = (
+            f"{format_percent(flow.polling.quota_share)} of the source's API quota"
+            if flow.polling.quota_share is not None
+            else "the source has no known rate limit"
+        )
+        polling = (
+            '<div class="ia-polling"><span class="ia-label">If the targets polled</span> '
+            f"{format_number(flow.polling.calls_per_day)} calls a day ({_e(share)}), "
+            f"{format_number(flow.polling.wasted_calls_per_day)} of them finding nothing new"
+            "</div>"
+        )
+    _html(
+        f'<div class="ia-flow {STYLE_CLASS[flow.style]}">'
+        f'<div class="ia-sub">API {flow.scores.api:g} · events {flow.scores.event:g} · '
+        f"confidence {flow.confidence:.2f}</div>"
+        f'<div class="ia-decision">{_e(flow.decision.explanation)}</div>'
+        f"{polling}"
+        f'<table class="ia-reasons">{rows}</table></div>'
+    )
+
+
+def what_would_change(result: Result) -> None:
+    if not result.what_would_change:
+        return
+    st.markdown("#### What would change the answer")
+    changes = result.what_would_change
+    _changes(changes[:SHOWN_CHANGES])
+    if len(changes) > SHOWN_CHANGES:
+        with st.expander(f"{len(changes) - SHOWN_CHANGES} more"):
+            _changes(changes[SHOWN_CHANGES:])
+
+
+SHOWN_CHANGES = 6
+
+
+def _changes(changes: tuple[Change, ...]) -> None:
+    items = "".join(
+        f"<li><span class='ia-tag {STYLE_CLASS[change.outcome]}'>"
+        f"{_e(STYLE_NAMES[change.outcome])}</span> {_e(change.summary)}</li>"
+        for change in changes
+    )
+    _html(f'<ul class="ia-changes">{items}</ul>')
+
+
+def risks(result: Result) -> None:
+    st.markdown("#### Risks to plan for")
+    if not result.risks:
+        st.caption("None of the rules' risks apply.")
+        return
+    items = "".join(
+        f"<li><strong>{_e(risk.title)}</strong> <span class='ia-rule'>"
+        f"({_e(', '.join(risk.flows))})</span><br>{_e(risk.mitigation)}</li>"
+        for risk in result.risks
+    )
+    _html(f'<ul class="ia-risks">{items}</ul>')

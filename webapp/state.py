@@ -1,0 +1,123 @@
+"""One visitor's answers in `st.session_state`, and widgets bound to them.
+
+Widgets lose their state when they are not drawn (another flow is picked, a flow is removed), so
+the answers live in a plain dict of our own: each widget is seeded from it when drawn and writes
+back to it in its change callback. Replacing the answers wholesale (an example, an upload, a
+link) or changing their shape (a flow added or removed, the systems table edited) starts a new
+generation of widget keys, so that every widget is seeded afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from advisor.errors import InputError, Problem
+from advisor.models import Assessment
+from advisor.questionnaire import Answers, FieldKey, answers_from, blank_answers
+from advisor.share import decode_link
+from webapp.resources import default_example
+
+ANSWERS = "answers"
+GENERATION = "generation"
+FLOW = "flow"
+NOTICE = "notice"
+LINK_PARAM = "a"
+
+
+def start() -> None:
+    """On a visitor's first run: the assessment from the link, or the default example."""
+    if ANSWERS in st.session_state:
+        return
+    link = st.query_params.get(LINK_PARAM)
+    if link is None:
+        replace(answers_from(default_example()))
+        return
+    try:
+        replace(answers_from(decode_link(link)))
+    except InputError as error:
+        replace(blank_answers(), problems=error.problems, title="This link could not be opened")
+        del st.query_params[LINK_PARAM]
+
+
+def answers() -> Answers:
+    return st.session_state[ANSWERS]  # type: ignore[no-any-return]
+
+
+def replace(new: Answers, *, problems: tuple[Problem, ...] = (), title: str | None = None) -> None:
+    """Start over from other answers; `problems` are shown until the next replacement."""
+    st.session_state[ANSWERS] = new
+    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+    st.session_state[FLOW] = 0
+    st.session_state[NOTICE] = (title, problems) if problems else None
+
+
+def report(title: str, problems: tuple[Problem, ...]) -> None:
+    """Say why something could not be opened, keeping the answers as they are."""
+    st.session_state[NOTICE] = (title, problems)
+
+
+def dismiss() -> None:
+    st.session_state[NOTICE] = None
+
+
+def load(assessment: Assessment) -> None:
+    replace(answers_from(assessment))
+
+
+def change(new: Answers, *, flow: int | None = None) -> None:
+    """A structural edit (a flow added or removed, the systems table): reseed every widget."""
+    st.session_state[ANSWERS] = new
+    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+    if flow is not None:
+        st.session_state[FLOW] = flow
+
+
+def notice() -> tuple[str | None, tuple[Problem, ...]] | None:
+    return st.session_state.get(NOTICE)
+
+
+def flow_index() -> int:
+    count = len(answers()["flows"])
+    index = int(st.session_state.get(FLOW, 0))
+    return max(0, min(index, count - 1))
+
+
+def key(path: FieldKey) -> str:
+    """The widget key for an answer in this generation."""
+    return f"g{st.session_state.get(GENERATION, 0)}:" + ".".join(map(str, path))
+
+
+def get(path: FieldKey) -> Any:
+    node: Any = answers()
+    for part in path:
+        node = node[part]
+    return node
+
+
+def put(path: FieldKey, value: Any) -> None:
+    node: Any = answers()
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+
+
+def bound(
+    widget: Callable[..., Any],
+    path: FieldKey,
+    *args: Any,
+    seed: Callable[[Any], Any] = lambda value: value,
+    **kwargs: Any,
+) -> Any:
+    """Draw `widget` showing the answer at `path`; the user's changes go back into the answers."""
+    widget_key = key(path)
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = seed(get(path))
+    return widget(*args, key=widget_key, on_change=_store, args=(widget_key, path), **kwargs)
+
+
+def _store(widget_key: str, path: FieldKey) -> None:
+    value = st.session_state[widget_key]
+    put(path, list(value) if isinstance(value, tuple) else value)
