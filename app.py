@@ -7,7 +7,7 @@ import streamlit as st
 
 from advisor.engine import assess
 from advisor.questionnaire import validate_answers
-from webapp import look, questions, resources, results, state, toolbar
+from webapp import diagram, look, questions, resources, results, state, toolbar
 
 st.set_page_config(page_title="Integration Advisor", page_icon=":material/hub:", layout="wide")
 look.apply()
@@ -18,8 +18,8 @@ heading, tools = st.columns([3, 2], vertical_alignment="center")
 with heading:
     st.title("Integration Advisor")
     st.caption(
-        "API-driven, event-driven or hybrid? Describe the integration: the recommendation and "
-        "its reasons follow every answer."
+        "API-driven, event-driven or hybrid? Describe the integration: the recommendation, "
+        "its reasons and the blueprint follow every answer."
     )
 bar = tools.container(horizontal=True, horizontal_alignment="right")
 with bar.popover("Open", icon=":material/folder_open:"):
@@ -28,20 +28,22 @@ with bar.popover("Open", icon=":material/folder_open:"):
 checked = validate_answers(state.answers())
 assessment = checked.assessment
 result = assess(assessment, ruleset) if assessment else None
+drawing = diagram.blueprint(assessment, result, ruleset) if assessment and result else None
+last_drawing = state.remember(drawing)
 
 with bar.popover("Share", icon=":material/link:"):
     toolbar.share(assessment)
 with bar.popover("Download", icon=":material/download:", type="primary"):
-    toolbar.export(assessment, result)
+    toolbar.export(assessment, result, ruleset, drawing)
 # Containers keep the questions at the same place in the page, whatever appears above them,
 # so the tab a visitor is on stays open.
 with st.container():
     toolbar.notice()
 with st.container():
-    if assessment and result:
-        results.answer(assessment, result)
+    if assessment and result and drawing:
+        results.answer(assessment, result, drawing)
     else:
-        results.problems(checked)
+        results.problems(checked, before=last_drawing)
 
 ask, why = st.columns([1, 1], gap="large")
 with ask:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import html
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,11 +12,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from advisor.blueprint import blueprint_dot
 from advisor.cli import main
 from advisor.engine import assess
 from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.questionnaire import answers_from, blank_answers, validate_answers
+from advisor.render import render
 from advisor.ruleset import Ruleset
 from advisor.share import decode_link, encode_link
 from tests.conftest import EXAMPLES, ROOT
@@ -107,6 +111,19 @@ def problems_listed(at: AppTest) -> str:
     return listed
 
 
+def blueprint_shown(at: AppTest) -> str:
+    (image,) = at.image
+    url = image.proto.imgs[0].url
+    prefix = "data:image/svg+xml;base64,"
+    assert url.startswith(prefix)
+    return base64.b64decode(url.removeprefix(prefix)).decode("utf-8")
+
+
+def blueprint_of(assessment: Assessment, ruleset: Ruleset) -> str:
+    dot = blueprint_dot(assessment, assess(assessment, ruleset), ruleset)
+    return render(dot, "svg").decode("utf-8")
+
+
 def flags(at: AppTest) -> list[str]:
     return [item.value for item in at.markdown if 'class="ia-flag"' in item.value]
 
@@ -121,6 +138,7 @@ def test_first_open_shows_an_example_already_scored(ruleset: Ruleset) -> None:
     texts = " ".join(item.value for item in at.markdown)
     assert "Azure Service Bus" in texts
     assert "place-order" in " ".join(item.label for item in at.expander)
+    assert blueprint_shown(at) == blueprint_of(GIFTING, ruleset)
     assert not at.error
 
 
@@ -145,13 +163,15 @@ def test_the_questions_use_the_rules_words(ruleset: Ruleset) -> None:
     )
 
 
-def test_waiting_for_an_answer_turns_a_flow_api_driven() -> None:
+def test_waiting_for_an_answer_turns_a_flow_api_driven(ruleset: Ruleset) -> None:
     at = section(opened(encode_link(STATUS_SYNC)), "Flows")
     assert recommendation(at) == "Event-driven"
+    before = blueprint_shown(at)
     at.toggle(key=key(at, "flows", 0, "needs_response")).set_value(True)
     run(at)
     assert recommendation(at) == "API-driven"
     assert current(at).flows[0].needs_response is True
+    assert blueprint_shown(at) == blueprint_of(current(at), ruleset) != before
 
 
 def test_every_answer_changes_the_result_it_should(ruleset: Ruleset) -> None:
@@ -333,6 +353,7 @@ def test_incomplete_answers_show_what_to_fix_instead_of_a_result() -> None:
     run(at)
     assert not [item for item in at.markdown if "ia-style" in item.value and "Hybrid" in item.value]
     assert "Fix the flagged answers" in problems_listed(at)
+    assert len(at.image) == 1, "the blueprint from before stays, faded"
     assert (
         "<li><code>name</code> String should have at least 1 character (got &#x27;&#x27;)</li>"
         in problems_listed(at)
@@ -345,11 +366,39 @@ def test_every_download_is_offered() -> None:
     at = opened()
     assert [button.proto.label for button in at.get("download_button")] == [
         "Assessment (YAML)",
+        "Report (HTML)",
+        "Decision record (Markdown)",
         "Result (JSON)",
+        "Blueprint (SVG)",
+        "Blueprint (PNG)",
     ]
+
+
+def test_what_would_change_the_answer_is_listed(ruleset: Ruleset) -> None:
+    at = opened()
+    listed = " ".join(item.value for item in at.markdown if 'class="ia-changes"' in item.value)
+    changes = assess(GIFTING, ruleset).what_would_change
+    assert changes
+    for change in changes:
+        assert html.escape(change.summary) in listed
 
 
 def test_answers_are_kept_per_visitor() -> None:
     first, second = opened(), opened(encode_link(STATUS_SYNC))
     assert first.session_state["answers"] == answers_from(GIFTING)
     assert second.session_state["answers"] == answers_from(STATUS_SYNC)
+
+
+def test_a_long_list_of_changes_is_folded(ruleset: Ruleset) -> None:
+    """Copies of gifting's event flow each bring their own changes; past six, they fold."""
+    confirmed = GIFTING.flows[1]
+    copies = tuple(confirmed.model_copy(update={"id": f"confirmed-{n}"}) for n in range(3))
+    many = GIFTING.model_copy(update={"flows": (*GIFTING.flows, *copies)})
+    changes = assess(many, ruleset).what_would_change
+    assert len(changes) > 6
+    at = opened(encode_link(many))
+    (folded,) = [item for item in at.expander if item.label == f"{len(changes) - 6} more"]
+    inside = " ".join(item.value for item in folded.markdown)
+    assert all(html.escape(change.summary) in inside for change in changes[6:])
+    listed = " ".join(item.value for item in at.markdown if 'class="ia-changes"' in item.value)
+    assert all(html.escape(change.summary) in listed for change in changes)

@@ -276,3 +276,27 @@ def test_renaming_a_system_in_the_table_carries_its_flows(page: Any, server: str
     expect(page.get_by_text("Order service (order-service)")).to_be_visible()
     expect(recommendation(page)).to_have_text("Hybrid")
     no_exception(page)
+
+
+def test_the_blueprint_and_the_reports_download(page: Any, server: str) -> None:
+    page.goto(server)
+    expect(recommendation(page)).to_have_text("Hybrid")
+    image = page.locator(".st-key-ia-blueprint img")
+    expect(image).to_be_visible()
+    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 300
+    popover(page, "Download")
+    fetched = {}
+    for label in (
+        "Report (HTML)",
+        "Decision record (Markdown)",
+        "Blueprint (SVG)",
+        "Blueprint (PNG)",
+    ):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=label).click()
+        fetched[download.value.suggested_filename] = Path(download.value.path()).read_bytes()
+    assert fetched["gifting-platform-orders-blueprint.png"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert b"<svg" in fetched["gifting-platform-orders-blueprint.svg"]
+    assert b"Gifting platform orders" in fetched["gifting-platform-orders.html"]
+    assert b"Gifting platform orders" in fetched["gifting-platform-orders-adr.md"]
+    no_exception(page)

@@ -15,6 +15,7 @@ h1 { font-size: 2.2rem !important; }
   border: 1px solid #e4e7ec; border-left: 6px solid var(--ia-accent); background: #ffffff;
   display: grid; grid-template-columns: minmax(14rem, 1fr) minmax(14rem, 1fr) minmax(16rem, 1.6fr);
   gap: 1.5rem; align-items: center; }
+.st-key-ia-blueprint { align-items: center; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-ia-summary) { position: sticky; top: 0;
   z-index: 100; background: #fff; padding-top: .6rem; }
 .st-key-ia-summary .ia-card { margin-bottom: 0; box-shadow: 0 4px 12px -8px rgba(16,24,40,.25); }
@@ -23,6 +24,7 @@ h1 { font-size: 2.2rem !important; }
 .ia-api { --ia-accent: #1f5fa8; }
 .ia-missing { --ia-accent: #b42318; grid-template-columns: minmax(14rem, 1fr) 2.6fr; }
 .ia-missing .ia-style { font-size: 1.4rem; }
+.st-key-ia-blueprint-before img { opacity: .35; filter: grayscale(1); }
 .ia-event { --ia-accent: #c2410c; }
 .ia-hybrid { --ia-accent: #7b3fa0; }
 .ia-api-text { color: #1f5fa8; }

@@ -1,5 +1,5 @@
-"""The answer: the recommendation across the page, and beside the questions what would change
-it, the risks and every flow's reasons. Drawn from the result alone; nothing is decided here."""
+"""The answer, next to the questions: recommendation, blueprint, flows, what would change it,
+the broker and the risks. Drawn from the result alone; nothing is decided here."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from advisor.models import Assessment, Change, FlowResult, Result
 from advisor.questionnaire import Checked
 from advisor.report import STYLE_NAMES
 from advisor.ruleset import Ruleset
+from webapp.diagram import Blueprint
 
 STYLE_CLASS = {"api": "ia-api", "event": "ia-event", "hybrid": "ia-hybrid"}
 
@@ -24,8 +25,9 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def problems(checked: Checked) -> None:
-    """In place of the answer while some answers are incomplete: what to fix."""
+def problems(checked: Checked, before: Blueprint | None) -> None:
+    """In place of the answer while some answers are incomplete: what to fix, and the
+    blueprint as it was before, faded, so that the page does not jump."""
     items = "".join(
         f"<li><code>{_e(problem.path)}</code> {_e(problem.message)}</li>"
         if problem.path
@@ -41,12 +43,18 @@ def problems(checked: Checked) -> None:
             "is also flagged next to its question.</div></div>"
             f'<ul class="ia-problems">{items}</ul></div>'
         )
+    if before is not None and before.svg is not None:
+        with st.container(border=True, key="ia-blueprint-before"):
+            st.image(before.svg, width="content")
+            st.caption("The blueprint as it was before the flagged answers.")
 
 
-def answer(assessment: Assessment, result: Result) -> None:
-    """The recommendation, across the page; it stays in sight while the questions scroll."""
+def answer(assessment: Assessment, result: Result, drawing: Blueprint) -> None:
+    """The recommendation and the blueprint, across the page. The recommendation stays in
+    sight while the questions below it scroll."""
     with st.container(key="ia-summary"):
         recommendation(assessment, result)
+    blueprint(drawing)
 
 
 def reasons(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
@@ -91,6 +99,16 @@ def _bars(api: float, event: float) -> str:
         f'style="width:{event:.0f}%"></i></div><b>{event:g}</b></div>'
         "</div>"
     )
+
+
+def blueprint(drawing: Blueprint) -> None:
+    if drawing.svg is None:
+        st.warning(
+            f"The blueprint could not be drawn: {drawing.problem}", icon=":material/warning:"
+        )
+        return
+    with st.container(border=True, key="ia-blueprint"):
+        st.image(drawing.svg, width="content")
 
 
 def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
@@ -141,9 +159,10 @@ def _flow(flow: FlowResult, titles: dict[str, str]) -> None:
 
 
 def what_would_change(result: Result) -> None:
-    if not result.what_would_change:
-        return
     st.markdown("#### What would change the answer")
+    if not result.what_would_change:
+        st.caption("No single change to one answer would change a recommendation.")
+        return
     changes = result.what_would_change
     _changes(changes[:SHOWN_CHANGES])
     if len(changes) > SHOWN_CHANGES:

@@ -18,12 +18,14 @@ from advisor.errors import InputError, Problem
 from advisor.models import Assessment
 from advisor.questionnaire import Answers, FieldKey, answers_from, blank_answers
 from advisor.share import decode_link
+from webapp.diagram import Blueprint
 from webapp.resources import default_example
 
 ANSWERS = "answers"
 GENERATION = "generation"
 FLOW = "flow"
 NOTICE = "notice"
+LAST_DRAWING = "last-drawing"
 LINK_PARAM = "a"
 
 
@@ -52,6 +54,7 @@ def replace(new: Answers, *, problems: tuple[Problem, ...] = (), title: str | No
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     st.session_state[FLOW] = 0
     st.session_state[NOTICE] = (title, problems) if problems else None
+    st.session_state.pop(LAST_DRAWING, None)
 
 
 def report(title: str, problems: tuple[Problem, ...]) -> None:
@@ -121,3 +124,11 @@ def bound(
 def _store(widget_key: str, path: FieldKey) -> None:
     value = st.session_state[widget_key]
     put(path, list(value) if isinstance(value, tuple) else value)
+
+
+def remember(drawing: Blueprint | None) -> Blueprint | None:
+    """The blueprint of the last complete answers: the one given, or the one before it."""
+    if drawing is not None:
+        st.session_state[LAST_DRAWING] = drawing
+        return drawing
+    return st.session_state.get(LAST_DRAWING)

@@ -11,8 +11,10 @@ from advisor.errors import InputError
 from advisor.loader import decode, parse_assessment
 from advisor.models import Assessment, Result
 from advisor.questionnaire import blank_answers
+from advisor.ruleset import Ruleset
 from advisor.share import encode_link
 from webapp import downloads, resources, state
+from webapp.diagram import Blueprint
 
 EXAMPLE = "example"
 UPLOAD = "upload"
@@ -85,11 +87,16 @@ def share(assessment: Assessment | None) -> None:
     st.code(f"{base}?{state.LINK_PARAM}={quote(link)}", language=None)
 
 
-def export(assessment: Assessment | None, result: Result | None) -> None:
-    if assessment is None or result is None:
-        st.caption("Answer the flagged questions to download the assessment and its result.")
+def export(
+    assessment: Assessment | None,
+    result: Result | None,
+    ruleset: Ruleset,
+    drawing: Blueprint | None,
+) -> None:
+    if assessment is None or result is None or drawing is None:
+        st.caption("Answer the flagged questions to download the assessment and its report.")
         return
-    for item in downloads.items(assessment, result):
+    for item in downloads.items(assessment, result, ruleset, drawing):
         st.download_button(
             item.label,
             data=item.data,

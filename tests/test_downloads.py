@@ -1,0 +1,67 @@
+"""What each download button hands over, made the way the button makes it."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from advisor.engine import assess
+from advisor.loader import load_assessment, parse_assessment
+from advisor.report import to_json
+from advisor.ruleset import Ruleset
+from tests.conftest import ROOT
+from webapp.diagram import Blueprint, blueprint
+from webapp.downloads import items
+
+GIFTING = load_assessment(ROOT / "examples" / "gifting-orders.yaml")
+
+
+@pytest.fixture
+def files(ruleset: Ruleset) -> dict[str, bytes]:
+    result = assess(GIFTING, ruleset)
+    drawing = blueprint(GIFTING, result, ruleset)
+    return {item.file_name: item.data() for item in items(GIFTING, result, ruleset, drawing)}
+
+
+def test_file_names(files: dict[str, bytes]) -> None:
+    assert sorted(files) == [
+        "gifting-platform-orders-adr.md",
+        "gifting-platform-orders-blueprint.png",
+        "gifting-platform-orders-blueprint.svg",
+        "gifting-platform-orders.html",
+        "gifting-platform-orders.json",
+        "gifting-platform-orders.yaml",
+    ]
+
+
+def test_the_yaml_is_the_assessment(files: dict[str, bytes]) -> None:
+    assert parse_assessment(files["gifting-platform-orders.yaml"].decode()) == GIFTING
+
+
+def test_the_json_is_the_command_lines(files: dict[str, bytes], ruleset: Ruleset) -> None:
+    assert files["gifting-platform-orders.json"].decode() == to_json(assess(GIFTING, ruleset))
+    json.loads(files["gifting-platform-orders.json"])
+
+
+def test_the_reports_name_the_integration(files: dict[str, bytes]) -> None:
+    page = files["gifting-platform-orders.html"].decode()
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert "Gifting platform orders" in page and "<svg" in page
+    record = files["gifting-platform-orders-adr.md"].decode()
+    assert "Gifting platform orders" in record
+    assert datetime.date.today().isoformat() in record
+
+
+def test_the_diagrams(files: dict[str, bytes]) -> None:
+    ElementTree.fromstring(files["gifting-platform-orders-blueprint.svg"])
+    assert files["gifting-platform-orders-blueprint.png"].startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_without_a_drawing_the_diagram_downloads_are_left_out(ruleset: Ruleset) -> None:
+    result = assess(GIFTING, ruleset)
+    offered = items(GIFTING, result, ruleset, Blueprint("digraph {}", None, "no renderer"))
+    assert [item.suffix for item in offered] == ["yaml", "html", "md", "json"]
+    assert "<svg" not in offered[1].data().decode()
