@@ -7,7 +7,7 @@ import streamlit as st
 
 from advisor.engine import assess
 from advisor.questionnaire import validate_answers
-from webapp import diagram, look, questions, resources, results, state, toolbar
+from advisor.webapp import diagram, look, questions, resources, results, state, toolbar
 
 st.set_page_config(page_title="Integration Advisor", page_icon=":material/hub:", layout="wide")
 look.apply()

@@ -255,7 +255,7 @@ def test_a_refused_upload_shows_the_command_lines_message(
 
 
 def test_renaming_a_system_in_the_table_carries_its_flows(page: Any, server: str) -> None:
-    from webapp.questions import ROW_HEIGHT
+    from advisor.webapp.questions import ROW_HEIGHT
 
     page.goto(server)
     expect(recommendation(page)).to_have_text("Hybrid")

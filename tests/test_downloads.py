@@ -12,9 +12,9 @@ from advisor.engine import assess
 from advisor.loader import load_assessment, parse_assessment
 from advisor.report import to_json
 from advisor.ruleset import Ruleset
+from advisor.webapp.diagram import Blueprint, blueprint
+from advisor.webapp.downloads import items
 from tests.conftest import ROOT
-from webapp.diagram import Blueprint, blueprint
-from webapp.downloads import items
 
 GIFTING = load_assessment(ROOT / "examples" / "gifting-orders.yaml")
 

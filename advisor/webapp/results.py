@@ -12,7 +12,7 @@ from advisor.models import Assessment, Change, FlowResult, Result
 from advisor.questionnaire import Checked
 from advisor.report import STYLE_NAMES
 from advisor.ruleset import Ruleset
-from webapp.diagram import Blueprint
+from advisor.webapp.diagram import Blueprint
 
 STYLE_CLASS = {"api": "ia-api", "event": "ia-event", "hybrid": "ia-hybrid"}
 

@@ -13,8 +13,8 @@ from advisor.models import Assessment, Result
 from advisor.questionnaire import blank_answers
 from advisor.ruleset import Ruleset
 from advisor.share import encode_link
-from webapp import downloads, resources, state
-from webapp.diagram import Blueprint
+from advisor.webapp import downloads, resources, state
+from advisor.webapp.diagram import Blueprint
 
 EXAMPLE = "example"
 UPLOAD = "upload"

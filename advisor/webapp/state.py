@@ -18,8 +18,8 @@ from advisor.errors import InputError, Problem
 from advisor.models import Assessment
 from advisor.questionnaire import Answers, FieldKey, answers_from, blank_answers
 from advisor.share import decode_link
-from webapp.diagram import Blueprint
-from webapp.resources import default_example
+from advisor.webapp.diagram import Blueprint
+from advisor.webapp.resources import default_example
 
 ANSWERS = "answers"
 GENERATION = "generation"

@@ -23,7 +23,7 @@ from advisor.questionnaire import (
 )
 from advisor.report import STYLE_NAMES
 from advisor.ruleset import Ruleset
-from webapp import state
+from advisor.webapp import state
 
 SECTIONS = (":material/tune: Context", ":material/apps: Systems", ":material/swap_horiz: Flows")
 ROW_HEIGHT = 35  # pixels; the browser tests find the table's cells by it

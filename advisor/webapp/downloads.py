@@ -10,7 +10,7 @@ from advisor.export import assessment_to_yaml, file_stem
 from advisor.models import Assessment, Result
 from advisor.report import to_html, to_json, to_markdown
 from advisor.ruleset import Ruleset
-from webapp.diagram import Blueprint, png
+from advisor.webapp.diagram import Blueprint, png
 
 
 @dataclass(frozen=True)
