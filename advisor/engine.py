@@ -14,8 +14,8 @@ every flow agrees, hybrid otherwise.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from itertools import compress
+from dataclasses import dataclass, field
+from itertools import compress, repeat
 
 from advisor._numbers import fmean
 from advisor.facts import MINUTES_A_DAY, SECONDS_A_DAY, Facts, FactValue
@@ -41,6 +41,7 @@ from advisor.ruleset import (
     Settings,
     compile_condition,
     fill,
+    placeholders,
 )
 
 POLLED_TRIGGERS = frozenset({"data_change", "telemetry"})
@@ -211,7 +212,29 @@ class Compiled:
     readers: dict[str, tuple[int, ...]]  # fact -> indexes of the scoring rules that read it
     hybrid_readers: dict[str, tuple[int, ...]]  # fact -> indexes of the hybrid rules
     risk_holds: tuple[Predicate, ...]
-    reasons: tuple[Reason | None, ...]  # each rule's reason, where its text quotes no fact
+    quoted: tuple[tuple[str, ...], ...]  # the facts each rule's explanation quotes
+    made: dict[tuple[int, tuple[FactValue, ...]], Reason] = field(default_factory=dict)
+
+    REASONS_KEPT = 20_000
+
+    def reason(self, index: int, facts: Facts) -> Reason:
+        """Rule `index`'s reason with these facts. A rule quoting the same values gives the same
+        (immutable) reason, so each is made once; a long batch run keeps the latest few."""
+        key = (index, tuple(map(facts.get, self.quoted[index])))
+        made = self.made.get(key)
+        if made is None:
+            rule = self.rules[index]
+            made = Reason.model_construct(
+                rule=rule.id,
+                criterion=rule.criterion,
+                favours=rule.favours,
+                points=rule.points,
+                explanation=fill(rule.explanation, facts),
+            )
+            if len(self.made) >= self.REASONS_KEPT:
+                self.made.clear()
+            self.made[key] = made
+        return made
 
 
 _compiled_cache: list[tuple[Ruleset, Compiled]] = []
@@ -235,24 +258,10 @@ def compiled(ruleset: Ruleset) -> Compiled:
         readers=_readers(rule.when for rule in ruleset.rules),
         hybrid_readers=_readers(rule.when for rule in ruleset.hybrid),
         risk_holds=tuple(compile_condition(rule.when) for rule in ruleset.risks),
-        reasons=tuple(_fixed_reason(rule) for rule in ruleset.rules),
+        quoted=tuple(placeholders(rule.explanation) for rule in ruleset.rules),
     )
     _compiled_cache[:] = [(ruleset, result)]
     return result
-
-
-def _fixed_reason(rule: Rule) -> Reason | None:
-    """The rule's reason when its explanation has no placeholder (models are immutable, so
-    one instance serves every flow)."""
-    if fill(rule.explanation, {}) != rule.explanation:
-        return None
-    return Reason.model_construct(
-        rule=rule.id,
-        criterion=rule.criterion,
-        favours=rule.favours,
-        points=rule.points,
-        explanation=rule.explanation,
-    )
 
 
 def _readers(conditions: Iterable[Condition]) -> dict[str, tuple[int, ...]]:
@@ -278,18 +287,7 @@ def tally(
     rules = compiled(ruleset)
     if held is None:
         held = [holds(facts) for holds in rules.holds]
-    reasons = tuple(
-        fixed
-        or Reason.model_construct(
-            rule=rule.id,
-            criterion=rule.criterion,
-            favours=rule.favours,
-            points=rule.points,
-            explanation=fill(rule.explanation, facts),
-        )
-        for rule, fixed, fired in zip(rules.rules, rules.reasons, held, strict=True)
-        if fired
-    )
+    reasons = tuple(map(rules.reason, compress(range(len(held)), held), repeat(facts)))
     api, event = points_of(held, rules)
     return _Tally(api=api, event=event, reasons=reasons)
 
