@@ -92,6 +92,7 @@ class Options:
     formats: tuple[str, ...]  # names in FORMATS
     date: datetime.date = field(default_factory=datetime.date.today)  # of the decision records
     diagrams: bool = True  # a renderer is there: the HTML reports show the blueprint
+    what_if: bool = True  # analyse what would change the answer
 
 
 class FormatError(Exception):
@@ -317,7 +318,7 @@ def assess_file(path: Path, options: Options) -> Outcome:
     label = str(path)
     try:
         assessment = load_assessment(path)
-        result = assess(assessment, options.ruleset)
+        result = assess(assessment, options.ruleset, what_if=options.what_if)
         subject = Assessed(assessment, result, options)
         outputs = tuple(
             (FORMATS[name].filename, FORMATS[name].render(subject)) for name in options.formats

@@ -107,6 +107,7 @@ report with the blueprint; md is an architecture decision record (MADR), dated -
     )
     _add_output(assess)
     _add_rules(assess)
+    _add_what_if(assess)
     assess.set_defaults(handler=_assess)
 
     schema = _command(
@@ -236,6 +237,16 @@ def _add_rules(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_what_if(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-what-if",
+        dest="what_if",
+        action="store_false",
+        help="skip the 'what would change the answer' analysis (much faster on large "
+        "portfolios; the JSON then has what_would_change: null)",
+    )
+
+
 def _load_rules(args: argparse.Namespace) -> Ruleset:
     from advisor.loader import load_rules
 
@@ -257,7 +268,7 @@ def _assess(args: argparse.Namespace) -> int:
     fmt = args.format or _format_for(args.output)
     ruleset = _load_rules(args)
     assessment = load_assessment(args.file)
-    result = assess(assessment, ruleset)
+    result = assess(assessment, ruleset, what_if=args.what_if)
     if fmt == "html":
         text = _html_report(assessment, result, ruleset)
     elif fmt == "md":
@@ -455,6 +466,7 @@ exit codes: 0 all assessed, 1 an input (or the rules) refused, 2 the command was
         "--date", type=_iso_date, help="the decision records' date (md; default: today)"
     )
     _add_rules(batch)
+    _add_what_if(batch)
     batch.add_argument("--fail-fast", action="store_true", help="stop at the first refused input")
     batch.set_defaults(handler=_batch)
 
@@ -482,6 +494,7 @@ def _batch(args: argparse.Namespace) -> int:
         formats=formats,
         date=args.date or datetime.date.today(),
         diagrams=_can_draw(formats),
+        what_if=args.what_if,
     )
     started = time.perf_counter()
     progress = batch.Progress(sys.stderr) if sys.stderr.isatty() else None

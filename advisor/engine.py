@@ -51,7 +51,7 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
     """Score every flow, then the whole integration, its broker and its risks.
 
     With `what_if` (the default) the result also lists the smallest changes to the inputs that
-    would change the answer (`advisor.whatif`).
+    would change the answer (`advisor.whatif`); without it, `what_would_change` is None.
     """
     facts = [flow_facts(assessment, flow, ruleset.settings) for flow in assessment.flows]
     rules = compiled(ruleset)

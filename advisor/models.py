@@ -287,4 +287,4 @@ class Result(_Frozen):
     flows: tuple[FlowResult, ...]
     broker: Broker | None
     risks: tuple[Risk, ...]
-    what_would_change: tuple[Change, ...] = ()
+    what_would_change: tuple[Change, ...] | None = None  # None: not analysed

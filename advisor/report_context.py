@@ -568,11 +568,13 @@ class _Facts:
     def _changes(self, scope: str) -> tuple[ChangeLine, ...]:
         return tuple(
             _change_line(change)
-            for change in self.result.what_would_change
+            for change in self.result.what_would_change or ()
             if change.scope == scope
         )
 
     def no_change(self) -> str:
+        if self.result.what_would_change is None:
+            return "Not analysed: this report was made without the analysis (--no-what-if)."
         return (
             "No single change to one input would change the recommendation: it holds "
             "firmly against each input on its own."

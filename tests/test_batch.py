@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import multiprocessing
 import os
 import re
@@ -310,6 +311,18 @@ def test_default_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     report = (folder / "report.html").read_text(encoding="utf-8")
     assert "<svg" in report  # the blueprint, drawn once for both
     assert 'href="gifting-platform-orders/report.html"' in (out / "index.html").read_text()
+
+
+def test_no_what_if(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, quick = tmp_path / "out", tmp_path / "quick"
+    assert run_batch(ROOT / "examples", "--out", out, "--format", "json,md") == 0
+    assert run_batch(ROOT / "examples", "--out", quick, "--format", "json,md", "--no-what-if") == 0
+    assert (quick / "summary.csv").read_bytes() == (out / "summary.csv").read_bytes()
+    for result in sorted(quick.glob("*/result.json")):
+        analysed = json.loads((out / result.parent.name / "result.json").read_text())
+        skipped = json.loads(result.read_text())
+        assert skipped == {**analysed, "what_would_change": None}
+        assert "Not analysed" in (result.parent / "decision.md").read_text(encoding="utf-8")
 
 
 def test_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -40,6 +40,21 @@ def test_assess_json_is_the_contract(capsys: pytest.CaptureFixture[str]) -> None
     assert set(result["risks"][0]) == {"id", "title", "mitigation", "flows"}
 
 
+def test_no_what_if_leaves_the_analysis_out_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    analysed = json.loads(run(capsys, "assess", BOOKING, "--format", "json")[1])
+    code, out, _ = run(capsys, "assess", BOOKING, "--format", "json", "--no-what-if")
+    skipped = json.loads(out)
+    assert code == 0
+    assert analysed["what_would_change"], "the example has changes that flip it"
+    assert skipped["what_would_change"] is None  # not analysed, which is not "nothing flips"
+    assert {**skipped, "what_would_change": None} == {**analysed, "what_would_change": None}
+    record = run(capsys, "assess", BOOKING, "--format", "md", "--no-what-if")[1]
+    assert "Not analysed" in record
+    assert "Not analysed" not in run(capsys, "assess", BOOKING, "--format", "md")[1]
+
+
 def test_assess_is_byte_identical_between_runs(capsys: pytest.CaptureFixture[str]) -> None:
     first = run(capsys, "assess", BOOKING, "--format", "json")[1]
     assert run(capsys, "assess", BOOKING, "--format", "json")[1] == first

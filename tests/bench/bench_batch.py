@@ -3,7 +3,8 @@
     python tests/bench/run.py batch          # or: python tests/bench/bench_batch.py [COUNT]
 
 Measures, in the same run: (a) parsing every file with PyYAML's CSafeLoader in one process,
-the floor; (b) `advisor batch --format json --jobs 1` against it (budget 2.0x) and the peak
+the floor; (b) `advisor batch --format json --jobs 1` against it (budget 2.0x), with and without
+the what-would-change analysis (`--no-what-if`), and the peak
 memory of the batch and its workers (budget 300 MB); (c) `--jobs 2` against `--jobs 1` (at least
 1.6x faster on two cores); (d) `--format svg` on a sample against running the renderer alone on
 the same diagrams.
@@ -143,6 +144,8 @@ def bench(count: int = COUNT) -> bool:
         batch = [advisor, "batch", str(inputs), "--format", "json"]
         one = run([*batch, "--jobs", "1", "--out", str(out)], repeat=3, out=out)
         ok = ratio("(b) batch --format json --jobs 1 vs parsing alone", one, floor, 2.0)
+        quick = run([*batch, "--jobs", "1", "--no-what-if", "--out", str(out)], repeat=3, out=out)
+        ok &= ratio("(b) the same with --no-what-if vs parsing alone", quick, floor, 2.0)
 
         peak = subprocess.run(
             [sys.executable, "-c", PEAK_MEMORY, *batch, "--jobs", "1", "--out", f"{out}-peak"],
