@@ -184,15 +184,26 @@ def compile_condition(condition: Condition) -> Predicate:
     every candidate change, so conditions are turned into closures once per rule set.
     """
     if condition.all is not None:
-        parts = tuple(compile_condition(part) for part in condition.all)
-        return lambda facts: all(part(facts) for part in parts)
+        return _chain([compile_condition(part) for part in condition.all], every=True)
     if condition.any is not None:
-        parts = tuple(compile_condition(part) for part in condition.any)
-        return lambda facts: any(part(facts) for part in parts)
+        return _chain([compile_condition(part) for part in condition.any], every=False)
     if condition.not_ is not None:
         inner = compile_condition(condition.not_)
         return lambda facts: not inner(facts)
     return _compile_test(condition.fact or "", condition.op, condition.value)
+
+
+def _chain(parts: list[Predicate], *, every: bool) -> Predicate:
+    """all() or any() of the parts, short-circuit, as nested closures: a call per part, no
+    generator to start for every evaluation."""
+    if not parts:
+        return lambda facts: every
+    if len(parts) == 1:
+        return parts[0]
+    first, rest = parts[0], _chain(parts[1:], every=every)
+    if every:
+        return lambda facts: first(facts) and rest(facts)
+    return lambda facts: first(facts) or rest(facts)
 
 
 def _compile_test(name: str, op: str | None, expected: Any) -> Predicate:
@@ -214,8 +225,7 @@ def _compile_test(name: str, op: str | None, expected: Any) -> Predicate:
     number = float(expected)
     compare = _COMPARE[op or "ge"]
     return lambda facts: (
-        isinstance(value := facts[name], float | int)
-        and not isinstance(value, bool)
+        ((kind := type(value := facts[name])) is float or kind is int)  # a number, not a bool
         and compare(value, number)
     )
 
