@@ -9,7 +9,7 @@ from advisor.engine import assess
 from advisor.questionnaire import validate_answers
 from advisor.webapp import diagram, look, questions, resources, results, state, toolbar
 
-st.set_page_config(page_title="Integration Advisor", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="Integration Advisor", page_icon=resources.ICON, layout="wide")
 look.apply()
 ruleset = resources.rules()
 state.start()

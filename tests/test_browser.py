@@ -182,6 +182,18 @@ def test_the_app_opens_scored_with_no_exception(page: Any, server: str) -> None:
     expect(recommendation(page)).to_have_text("Hybrid")
 
 
+def test_the_page_asks_nothing_of_the_internet(page: Any, server: str) -> None:
+    """The app works offline: every request goes to the server that serves it."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server)
+    expect(recommendation(page)).to_have_text("Hybrid")
+    expect(page.locator(".st-key-ia-blueprint")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert requested, "the page made no request at all"
+    assert [url for url in requested if not url.startswith((server, "data:", "blob:"))] == []
+
+
 def test_change_an_answer_and_take_the_yaml_back_to_the_command_line(
     page: Any, server: str, ruleset: Ruleset, tmp_path: Path
 ) -> None:

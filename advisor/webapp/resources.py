@@ -16,6 +16,7 @@ from advisor.paths import examples_dir
 from advisor.ruleset import Ruleset
 
 DEFAULT_EXAMPLE = "gifting-orders.yaml"
+ICON = str(Path(__file__).with_name("icon.svg"))  # served by the app: no font from the internet
 
 
 @dataclass(frozen=True)
