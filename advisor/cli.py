@@ -24,8 +24,10 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 _EPILOG = """\
 examples:
-  advisor assess examples/booking-platform.yaml
-  advisor assess examples/booking-platform.yaml --format json -o result.json
+  advisor assess examples/gifting-orders.yaml
+  advisor assess examples/gifting-orders.yaml --format json -o result.json
+  advisor diagram examples/gifting-orders.yaml -o blueprint.svg
+  advisor batch examples/ --out reports/
   advisor rules check my-rules.yaml
   advisor schema -o assessment.schema.json
 
@@ -82,10 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
         "Score an assessment and recommend a style per flow and for the whole integration.",
         """\
 examples:
-  advisor assess examples/booking-platform.yaml
-  advisor assess examples/booking-platform.yaml --format json -o booking.json
-  advisor assess examples/booking-platform.yaml -o booking.html
-  advisor assess examples/booking-platform.yaml -o docs/adr/0007-integration.md --date 2026-01-15
+  advisor assess examples/gifting-orders.yaml
+  advisor assess examples/gifting-orders.yaml --format json -o gifting.json
+  advisor assess examples/gifting-orders.yaml -o gifting.html
+  advisor assess examples/gifting-orders.yaml -o docs/adr/0007-integration.md --date 2026-01-15
   advisor assess mine.yaml --rules our-rules.yaml
 
 The text format is the default on a terminal; JSON otherwise. With -o, the format follows the

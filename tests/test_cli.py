@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,15 @@ def test_every_command_has_help_with_examples(
     )
     if leaf:
         assert "examples:" in out
+    for example in re.findall(r"\bexamples/[\w.-]+\.yaml\b", out):
+        assert (ROOT / example).is_file(), f"the help of {' '.join(command)} names {example}"
+
+
+def test_top_level_help_shows_every_command_at_work(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(capsys, "--help")[1]
+    examples = out.split("examples:", 1)[1]
+    for command in {name for name, *_ in _commands()}:
+        assert f"advisor {command} " in examples, command
 
 
 def test_schema_is_draft_07(capsys: pytest.CaptureFixture[str]) -> None:
