@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from advisor.ruleset import Ruleset
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+MAX_TIMEOUT = 86_400.0  # a day: the renderer's timeout, in seconds
 
 _EPILOG = """\
 examples:
@@ -57,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("advisor: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`advisor rules list | head -1`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 def report_problems(problems: Sequence[Problem], stream: TextIO | None = None) -> None:
@@ -268,6 +273,7 @@ def _assess(args: argparse.Namespace) -> int:
     from advisor.report import to_json, to_text
 
     fmt = args.format or _format_for(args.output)
+    _refuse_overwriting(args.file, args.output)
     ruleset = _load_rules(args)
     assessment = load_assessment(args.file)
     result = assess(assessment, ruleset, what_if=args.what_if)
@@ -279,6 +285,16 @@ def _assess(args: argparse.Namespace) -> int:
         text = to_json(result) if fmt == "json" else to_text(assessment, result)
     _emit(text, args.output)
     return EXIT_OK
+
+
+def _refuse_overwriting(file: Path, output: Path | None) -> None:
+    """`-o` naming the assessment itself would replace the user's YAML with the result."""
+    try:
+        same = output is not None and os.path.samefile(file, output)
+    except OSError:  # one of them does not exist (yet): they are not the same file
+        same = False
+    if same:
+        raise UsageError(f"-o {output} is the assessment itself; write the result to another file")
 
 
 def _format_for(output: Path | None) -> str:
@@ -353,10 +369,11 @@ def _diagram(args: argparse.Namespace) -> int:
     from advisor.render import RenderError, render
 
     fmt: str = args.format or _diagram_format(args.output)
+    _refuse_overwriting(args.file, args.output)
     if fmt == "png" and args.output is None and sys.stdout.isatty():
         raise UsageError("a PNG is not for a terminal: write it to a file with -o PATH.png")
-    if args.timeout <= 0:
-        raise UsageError("--timeout takes a number of seconds above 0")
+    if not 0 < args.timeout <= MAX_TIMEOUT:  # also refuses nan
+        raise UsageError(f"--timeout takes a number of seconds above 0, up to {MAX_TIMEOUT:g}")
     ruleset = _load_rules(args)
     assessment = load_assessment(args.file)
     dot = blueprint_dot(assessment, assess(assessment, ruleset), ruleset)
@@ -419,7 +436,7 @@ def _rules_check(args: argparse.Namespace) -> int:
 
 def _rules_list(args: argparse.Namespace) -> int:
     ruleset = _load_rules(args)
-    width = max(len(rule.id) for rule in ruleset.rules)
+    width = max((len(rule.id) for rule in ruleset.rules), default=0)
     for rule in ruleset.rules:
         side = "events" if rule.favours == "event" else "API"
         print(f"{rule.id:<{width}}  {rule.criterion:<15} {side:<6} {rule.points:>5g}")
@@ -549,17 +566,12 @@ def _cores() -> int:
 
 
 def _emit(text: str, output: Path | None) -> None:
-    """Write to stdout, or atomically to a file."""
+    """Write text to stdout, or atomically to a file."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
-        return
-    from advisor.files import write_atomic
-
-    try:
-        write_atomic(output, text.encode("utf-8"))
-    except OSError as error:
-        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+    else:
+        _emit_bytes(text.encode("utf-8"), output)
 
 
 def run() -> None:  # pragma: no cover - the console script's entry point

@@ -57,7 +57,8 @@ def polling_summary(flow: FlowResult) -> str | None:
 
 
 def to_text(assessment: Assessment, result: Result, width: int = 100) -> str:
-    """A readable summary for the terminal."""
+    """A readable summary for the terminal; control characters in the user's text (an escape
+    sequence in a name, say) are shown as escapes, never sent to the terminal."""
     lines = [
         result.name,
         "=" * min(width, len(result.name)),
@@ -99,7 +100,11 @@ def to_text(assessment: Assessment, result: Result, width: int = 100) -> str:
         lines += ["", "What would change the answer"]
         for change in result.what_would_change:
             lines += _wrapped(f"- {change.summary}", width, "", "  ")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines).translate(_VISIBLE) + "\n"
+
+
+# C0 and C1 control characters and DEL, all but the newline, as \\xNN
+_VISIBLE = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if code != 0x0A}
 
 
 def _wrapped(text: str, width: int, first: str, rest: str | None = None) -> list[str]:

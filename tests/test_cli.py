@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -54,6 +55,45 @@ def test_no_what_if_leaves_the_analysis_out_and_says_so(
     record = run(capsys, "assess", BOOKING, "--format", "md", "--no-what-if")[1]
     assert "Not analysed" in record
     assert "Not analysed" not in run(capsys, "assess", BOOKING, "--format", "md")[1]
+
+
+@pytest.mark.parametrize("command", [["assess"], ["diagram", "--format", "dot"]])
+def test_the_output_is_never_the_assessment_itself(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: list[str]
+) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_bytes(Path(BOOKING).read_bytes())
+    code, out, err = run(capsys, command[0], str(mine), *command[1:], "-o", str(mine))
+    assert (code, out) == (2, "")
+    assert "is the assessment itself" in err
+    assert mine.read_bytes() == Path(BOOKING).read_bytes()
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head -1` once it has its line
+    with open(write_end, "w", encoding="utf-8", buffering=1) as closed:  # a line at a time
+        monkeypatch.setattr("sys.stdout", closed)
+        assert main(["rules", "list"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_text_never_sends_control_characters_to_the_terminal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "escape.yaml"
+    path.write_text(
+        'name: "red \\e[31mX\\a"\n'
+        'systems: [{id: a, name: "b\\x9bc"}, {id: b}]\n'
+        "flows: [{id: f, source: a, targets: [b], trigger: user_action, needs_response: true}]\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "assess", str(path), "--format", "text")
+    assert code == 0
+    assert out.startswith("red \\x1b[31mX\\x07\n")
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f]", out)
 
 
 def test_assess_is_byte_identical_between_runs(capsys: pytest.CaptureFixture[str]) -> None:

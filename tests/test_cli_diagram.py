@@ -102,8 +102,11 @@ def test_an_unknown_suffix_is_a_usage_error(
     assert not output.exists()
 
 
-def test_a_timeout_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["diagram", str(EXAMPLE), "--timeout", "0"]) == 2
+@pytest.mark.parametrize("timeout", ["0", "-1", "nan", "inf", "1e12"])
+def test_a_timeout_must_be_a_sensible_number(
+    capsys: pytest.CaptureFixture[str], timeout: str
+) -> None:
+    assert main(["diagram", str(EXAMPLE), "--timeout", timeout]) == 2
     assert "--timeout" in capsys.readouterr().err
 
 
