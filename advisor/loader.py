@@ -136,16 +136,21 @@ def _refuse_binary(name: str, offset: int, data: bytes) -> str:
         [
             Problem(
                 name,
-                f"holds binary data, not UTF-8 text (byte {offset:,}); "
-                "an assessment is a YAML text file",
+                f"holds binary data, not UTF-8 text (byte {offset:,}); expected a YAML text file",
                 line=line,
             )
         ]
     )
 
 
-def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node]:
-    """Parse one YAML document into plain data, keeping its node tree for error positions."""
+# What each kind of document is called, and the key it typically starts with.
+_DOCUMENTS = {"assessment": ("an assessment", "`name:`"), "rules": ("a rules file", "`rules:`")}
+
+
+def parse_yaml(text: str, name: str, kind: str = "assessment") -> tuple[Any, yaml.Node]:
+    """Parse one YAML document into plain data, keeping its node tree for error positions.
+    `kind` (assessment or rules) words the refusals."""
+    document, first_key = _DOCUMENTS[kind]
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise InputError(
             [Problem(name, f"is larger than the size limit of {MAX_BYTES:,} bytes (1 MiB)")]
@@ -154,7 +159,7 @@ def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node]:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise InputError([Problem(name, "is empty; an assessment starts with `name:`")])
+            raise InputError([Problem(name, f"is empty; {document} starts with {first_key}")])
         if "&" in text:  # anchors, so maybe aliases: count them and what they expand to
             _check_aliases(node, name)
             data = loader.construct_document(node)
@@ -165,16 +170,17 @@ def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node]:
     except yaml.YAMLError as error:
         raise InputError([Problem(name, f"is not valid YAML: {error}")]) from None
     except RecursionError:
-        raise InputError([Problem(name, "is nested too deeply to be an assessment")]) from None
+        raise InputError([Problem(name, f"is nested too deeply to be {document}")]) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        shape = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
         raise InputError(
             [
                 Problem(
                     name,
-                    f"holds {kind} at the top level; expected a mapping of keys such as `name:`",
+                    f"holds {shape} at the top level; "
+                    f"expected a mapping of keys such as {first_key}",
                     line=node.start_mark.line + 1,
                     column=node.start_mark.column + 1,
                 )
@@ -194,7 +200,7 @@ def _yaml_problem(error: yaml.MarkedYAMLError, name: str) -> Problem:
     if "could not determine a constructor" in message or "tag:yaml.org,2002:python" in message:
         message = (
             "uses a YAML tag that is not allowed here; "
-            "assessments hold plain mappings, lists, text and numbers"
+            "the YAML holds plain mappings, lists, text and numbers only"
         )
     return Problem(
         name,
@@ -529,23 +535,21 @@ def rule_files(paths: Sequence[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(
+            inside = sorted(
                 child
                 for child in path.iterdir()
                 if child.suffix in (".yaml", ".yml") and child.is_file()
             )
+            if not inside:
+                raise InputError([Problem(str(path), "holds no *.yaml or *.yml rules file")])
+            found += inside
         else:
             found.append(path)
     return found
 
 
-def load_rule_file(path: Path) -> RuleFile:
-    name = str(path)
-    return _parse_rule_file(read_text(path, name), name)
-
-
 def _parse_rule_file(text: str, name: str) -> RuleFile:
-    data, node = parse_yaml(text, name)
+    data, node = parse_yaml(text, name, "rules")
     return validate(RuleFile, data, node, name)
 
 

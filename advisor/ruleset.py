@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from advisor.errors import did_you_mean
 from advisor.facts import FACTS, Fact, Facts, FactValue, Scope, format_fact
+from advisor.models import Context, Flow, System
 
 RULE_ID = r"^[a-z0-9][a-z0-9_-]*$"
 Op = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains", "lacks", "exists"]
@@ -374,6 +375,39 @@ class RuleFile(_Frozen):
     questions: dict[str, Question] = Field(default_factory=dict)
     disable: tuple[str, ...] = Field((), description="Ids of rules from earlier files to drop.")
 
+    @field_validator("criteria", "rules", "hybrid", "brokers", "broker_selection", "risks")
+    @classmethod
+    def _unique_ids(cls, items: tuple[Any, ...]) -> tuple[Any, ...]:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            if item.id in seen:
+                raise _error(
+                    "duplicate_id",
+                    f"the id {item.id!r} is used twice, by items {seen[item.id]} and {index}; "
+                    "each needs its own (a later file may replace an item by reusing its id)",
+                )
+            seen[item.id] = index
+        return items
+
+    @field_validator("questions")
+    @classmethod
+    def _known_inputs(cls, questions: dict[str, Question]) -> dict[str, Question]:
+        for key in questions:
+            if key not in QUESTION_KEYS:
+                raise _error(
+                    "question_key",
+                    f"no input is called {key!r}{did_you_mean(key, QUESTION_KEYS)}; questions "
+                    "are keyed context.<field>, system.<field> or flow.<field>",
+                )
+        return questions
+
+
+QUESTION_KEYS = frozenset(
+    f"{prefix}.{name}"
+    for prefix, model in (("context", Context), ("system", System), ("flow", Flow))
+    for name in model.model_fields
+)
+
 
 def _check_scope(condition: Condition, scope: Scope) -> None:
     for name in condition.facts_used():
@@ -459,12 +493,17 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                         + did_you_mean(rule_id, known),
                     )
                 )
+    last = files[-1][0] if files else "rules"
     missing = [name for name in Settings.model_fields if name not in settings]
     if missing:
-        last = files[-1][0] if files else "rules"
         problems.append((last, f"scoring: no file sets {', '.join(missing)}"))
-    if not items["criteria"]:
-        problems.append((files[-1][0] if files else "rules", "criteria: no criterion is defined"))
+    for section, what in (
+        ("criteria", "criterion"),
+        ("rules", "scoring rule"),
+        ("broker_selection", "broker choice"),
+    ):
+        if not items[section]:
+            problems.append((last, f"{section}: no {what} is defined"))
     criteria = set(items["criteria"])
     for path, rule in items["rules"].values():
         if rule.criterion not in criteria:

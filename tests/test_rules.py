@@ -186,6 +186,43 @@ def test_rules_alone_must_be_complete(tmp_path: Path) -> None:
     assert "criteria: no criterion is defined" in message
 
 
+def test_rules_alone_need_scoring_rules_and_broker_choices(tmp_path: Path) -> None:
+    criteria = (ROOT / "rules" / "00-criteria.yaml").read_text(encoding="utf-8")
+    message = refuse([write(tmp_path, criteria)], defaults=False)
+    assert "rules: no scoring rule is defined" in message
+    assert "broker_selection: no broker choice is defined" in message
+
+
+def test_an_id_used_twice_in_one_file_is_refused(tmp_path: Path) -> None:
+    rule = RULE.format(when="{fact: flow.consumers, op: ge, value: 3}")
+    twice = rule + rule.replace("rules:\n", "", 1)
+    path = write(tmp_path, twice)
+    message = refuse([path])
+    assert f"{path}:2:3: rules: the id 'our-rule' is used twice, by items 0 and 1" in message
+
+
+def test_questions_name_known_inputs(tmp_path: Path) -> None:
+    path = write(tmp_path, "questions:\n  flow.trigger_kind: {label: What?, help: Help.}\n")
+    message = refuse([path])
+    assert "no input is called 'flow.trigger_kind'; did you mean 'flow.trigger'?" in message
+
+
+def test_a_rules_folder_without_rules_is_refused(tmp_path: Path) -> None:
+    message = refuse([tmp_path])
+    assert f"{tmp_path}: holds no *.yaml or *.yml rules file" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "is empty; a rules file starts with `rules:`"),
+        ("- a\n", "expected a mapping of keys such as `rules:`"),
+    ],
+)
+def test_refusals_speak_of_a_rules_file(tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in refuse([write(tmp_path, text)])
+
+
 def test_a_copy_of_the_defaults_works_alone(tmp_path: Path) -> None:
     for source in (ROOT / "rules").glob("*.yaml"):
         (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
