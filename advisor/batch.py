@@ -241,10 +241,13 @@ def slug(name: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     text = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:SLUG_LENGTH].rstrip("-")
     if not text:
-        return "assessment"
+        return _NO_SLUG
     if text in _RESERVED:  # device names on Windows
         return f"{text}-assessment"
     return text
+
+
+_NO_SLUG = "assessment"
 
 
 class Slugs:
@@ -253,8 +256,12 @@ class Slugs:
     def __init__(self) -> None:
         self._taken: set[str] = set()
 
-    def claim(self, name: str) -> str:
+    def claim(self, name: str, file: str = "") -> str:
+        """A folder for `name`; a name with nothing usable in it (all CJK, say) takes the file's
+        name instead."""
         base = slug(name)
+        if base == _NO_SLUG and file:
+            base = slug(Path(file).stem)
         candidate, number = base, 1
         while candidate in self._taken:
             number += 1
@@ -292,10 +299,10 @@ class Outcome:
     def row(self, folder: str) -> list[str]:
         """The summary.csv row, in COLUMNS order."""
         if self.refused:
-            return [self.file, *[""] * (len(COLUMNS) - 2), self.error]
+            return [csv_text(self.file), *[""] * (len(COLUMNS) - 2), csv_text(self.error)]
         return [
-            self.file,
-            self.name,
+            csv_text(self.file),
+            csv_text(self.name),
             folder,
             self.recommendation,
             repr(self.confidence),
@@ -348,6 +355,12 @@ def assess_file(path: Path, options: Options) -> Outcome:
     )
 
 
+def csv_text(text: str) -> str:
+    """Text for a summary cell that no spreadsheet takes for a formula: a cell that starts with
+    = + - @ or a tab or carriage return gets a leading apostrophe, as OWASP advises."""
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
 def stage(outcome: Outcome, folder: Path) -> Outcome:
     """Write a good outcome's files into `folder`, a private one in the staging area, and drop
     the bytes: only the parent knows the name the folder is published under (see `publish`)."""
@@ -366,7 +379,9 @@ def _write_new(path: Path, data: bytes) -> None:
 
 def publish(staged: Path, folder: Path) -> None:
     """Move a staged report folder into place: in one rename when the folder is new, file by
-    file (each replaced in one step) over an earlier run's folder."""
+    file (each replaced in one step) over an earlier run's folder, whose reports in formats not
+    written now go, so that the folder never mixes two runs' reports (files of the user's own
+    stay)."""
     try:
         os.rename(staged, folder)
         return
@@ -375,9 +390,12 @@ def publish(staged: Path, folder: Path) -> None:
             raise
     if folder.is_symlink() or not folder.is_dir():
         raise NotADirectoryError(errno.ENOTDIR, "is in the way: not a folder", str(folder))
-    for name in sorted(os.listdir(staged)):
+    written = sorted(os.listdir(staged))
+    for name in written:
         os.replace(staged / name, folder / name)
     staged.rmdir()
+    for stale in sorted({item.filename for item in FORMATS.values()} - set(written)):
+        (folder / stale).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,7 +536,7 @@ def run(
             writer = csv.writer(text, lineterminator="\n")
             writer.writerow(COLUMNS)
             for outcome in stream:
-                folder = "" if outcome.refused else slugs.claim(outcome.name)
+                folder = "" if outcome.refused else slugs.claim(outcome.name, outcome.file)
                 if outcome.staged:
                     publish(Path(outcome.staged), out / folder)
                 writer.writerow(outcome.row(folder))

@@ -174,8 +174,10 @@ def test_mixed_folder(portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFix
     by_file = {Path(row["file"]).name: row for row in rows}
     assert by_file["escape.yaml"]["folder"] == "x"
     assert by_file["absolute.yaml"]["folder"] == "tmp-outside-abs"
-    assert by_file["dots.yaml"]["folder"] == "assessment"
-    assert by_file["unicode-only.yaml"]["folder"] == "assessment-2"
+    assert (
+        by_file["dots.yaml"]["folder"] == "dots"
+    )  # the name has nothing for a folder: the file gives it
+    assert by_file["unicode-only.yaml"]["folder"] == "unicode-only"
     assert by_file["dup-a.yaml"]["folder"] == "duplicate-name"
     assert by_file["dup-b.yaml"]["folder"] == "duplicate-name-2"
     assert by_file["nested.yml"]["name"] == "Nested one"
@@ -274,6 +276,49 @@ def test_a_rerun_replaces_what_it_produces(
     assert [row["file"] for row in read_summary(out)] == [str(target), str(folder / "two.yaml")]
     assert sorted(path.name for path in out.iterdir()) == ["changing", "index.html", "summary.csv"]
     assert not leftovers(out)
+
+
+def test_a_rerun_never_mixes_two_assessments_in_one_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    (folder / "b.yaml").write_text(assessment("Orders A"))
+    assert run_batch(folder, "--out", out, "--format", "json,md") == 0
+    (folder / "a.yaml").write_text(assessment("orders-a", trigger="telemetry"))
+    assert run_batch(folder, "--out", out, "--format", "json") == 0
+    assert [row["folder"] for row in read_summary(out)] == ["orders-a", "orders-a-2"]
+    first = out / "orders-a"
+    assert sorted(path.name for path in first.iterdir()) == ["result.json"]
+    assert '"name": "orders-a"' in (first / "result.json").read_text()
+    (first / "notes.txt").write_text("mine")
+    assert run_batch(folder, "--out", out, "--format", "md") == 0
+    assert sorted(path.name for path in first.iterdir()) == ["decision.md", "notes.txt"]
+
+
+def test_names_with_nothing_for_a_folder_take_the_file_s_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    (folder / "kyoto-orders.yaml").write_text(assessment("京都の注文"))
+    (folder / "punctuation.yaml").write_text(assessment("!!! ???"))
+    assert run_batch(folder, "--out", out, "--format", "json") == 0
+    assert [row["folder"] for row in read_summary(out)] == ["kyoto-orders", "punctuation"]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t"])
+def test_summary_cells_are_never_formulas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], start: str
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    name = f'{start}HYPERLINK("http://example.com","x")'
+    (folder / "one.yaml").write_text(assessment(name))
+    assert run_batch(folder, "--out", out, "--format", "json") == 0
+    (row,) = read_summary(out)
+    assert row["name"] == "'" + name
+    assert json.loads((out / row["folder"] / "result.json").read_text())["name"] == name
 
 
 def test_a_symlink_in_the_way_is_not_followed(
