@@ -159,24 +159,6 @@ def polling_facts(
     }
 
 
-def polling_cost(assessment: Assessment, flow: Flow) -> Polling | None:
-    """What polling the source would cost to keep every target within the delay.
-
-    Only meaningful where targets must learn of changes in the source (data changes, telemetry).
-    """
-    numbers = polling_numbers(
-        flow.trigger,
-        flow.consumers,
-        flow.max_delay_seconds,
-        assessment.system(flow.source).api_rate_limit_per_minute,
-        flow.events_per_day,
-    )
-    if numbers is None:
-        return None
-    calls, share, wasted = numbers
-    return Polling(calls_per_day=calls, quota_share=share, wasted_calls_per_day=wasted)
-
-
 def _owners(assessment: Assessment, flow: Flow) -> str:
     return owners_of(
         assessment.system(flow.source).owner,

@@ -51,7 +51,3 @@ def example(file: str) -> Assessment:
         if item.file == file:
             return item.assessment
     raise KeyError(file)
-
-
-def example_path(file: str) -> Path:
-    return examples_dir() / file

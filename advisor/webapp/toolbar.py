@@ -19,7 +19,6 @@ from advisor.webapp.diagram import Blueprint
 EXAMPLE = "example"
 UPLOAD = "upload"
 UPLOADED = "uploaded-file"
-ORIGIN = "origin"
 
 
 def start_from() -> None:
