@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import html
+import random
+import string
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -281,6 +283,53 @@ def test_a_bad_upload_shows_the_command_lines_message(
     assert not at.error
 
 
+def test_removing_every_system_keeps_the_table() -> None:
+    at = section(opened(), "Systems")
+    at.session_state[key(at, "systems")] = {
+        "edited_rows": {},
+        "added_rows": [],
+        "deleted_rows": [0, 1, 2, 3, 4],
+    }
+    run(at)
+    assert at.session_state["answers"]["systems"] == []
+    assert len(at.data_editor) == 1, "the table stays, to add systems back"
+
+
+def test_the_same_example_and_the_same_file_open_again() -> None:
+    at = opened()
+    at.text_input(key=key(at, "name")).set_value("Edited")
+    run(at)
+    at.selectbox(key=key(at, "example")).set_value("gifting-orders.yaml")
+    run(at)
+    assert current(at) == load_assessment(ROOT / "examples" / "gifting-orders.yaml")
+    example = ROOT / "examples" / "fleet-telematics.yaml"
+    for _ in range(2):
+        at.file_uploader[0].set_value((example.name, example.read_bytes(), "application/yaml"))
+        run(at)
+        assert current(at) == load_assessment(example)
+        {button.label: button for button in at.button}["A blank assessment"].click()
+        run(at)
+        assert at.session_state["answers"] == blank_answers()
+
+
+def test_an_assessment_too_large_for_a_link_gets_none() -> None:
+    noise = random.Random(7)
+    flows = "".join(
+        f"  - id: flow-{n}\n    source: a\n    targets: [b]\n    trigger: user_action\n"
+        f"    needs_response: true\n    description: "
+        + "".join(noise.choice(string.ascii_letters) for _ in range(1900))
+        + "\n"
+        for n in range(25)
+    )
+    text = f"name: Large\nsystems: [{{id: a}}, {{id: b}}]\nflows:\n{flows}".encode()
+    at = opened()
+    at.file_uploader[0].set_value(("large.yaml", text, "application/yaml"))
+    run(at)
+    assert current(at).name == "Large"
+    assert "a" not in at.query_params
+    assert any("too large for a link" in caption.value for caption in at.caption)
+
+
 @pytest.mark.parametrize(
     ("data", "says"),
     [
@@ -311,7 +360,7 @@ def test_a_good_upload_replaces_the_answers() -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
 def test_every_example_can_be_picked(example: Path, ruleset: Ruleset) -> None:
     at = opened()
-    at.selectbox(key="example").set_value(example.name)
+    at.selectbox(key=key(at, "example")).set_value(example.name)
     run(at)
     assessment = load_assessment(example)
     assert current(at) == assessment

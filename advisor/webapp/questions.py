@@ -122,7 +122,9 @@ def systems_section(ruleset: Ruleset, checked: Checked) -> None:
         {
             "id": pd.array([row.get("id") for row in systems], dtype="string"),
             "name": pd.array([row.get("name") for row in systems], dtype="string"),
-            "emits_events": pd.array([bool(row.get("emits_events")) for row in systems]),
+            "emits_events": pd.array(
+                [bool(row.get("emits_events")) for row in systems], dtype="boolean"
+            ),
             "api_rate_limit_per_minute": pd.array(
                 [row.get("api_rate_limit_per_minute") for row in systems], dtype="Int64"
             ),

@@ -12,7 +12,7 @@ from advisor.loader import decode, parse_assessment
 from advisor.models import Assessment, Result
 from advisor.questionnaire import blank_answers
 from advisor.ruleset import Ruleset
-from advisor.share import encode_link
+from advisor.share import MAX_ENCODED, encode_link
 from advisor.webapp import downloads, resources, state
 from advisor.webapp.diagram import Blueprint
 
@@ -22,16 +22,19 @@ UPLOADED = "uploaded-file"
 
 
 def start_from() -> None:
-    files = [item.file for item in resources.examples()]
+    """Open an example, a blank page or a file. Their widgets are new after every replacement,
+    so the same example or the same file can be opened again."""
     titles = {item.file: item.title for item in resources.examples()}
-    if EXAMPLE not in st.session_state:
-        st.session_state[EXAMPLE] = files[0]
+    example_key = state.key((EXAMPLE,))
     st.selectbox(
         "An example",
-        files,
+        list(titles),
+        index=None,
+        placeholder="Pick one to open it",
         format_func=titles.__getitem__,
-        key=EXAMPLE,
+        key=example_key,
         on_change=_open_example,
+        args=(example_key,),
         help="Six integrations, from a plain API lookup to streaming telemetry.",
     )
     st.button(
@@ -40,15 +43,16 @@ def start_from() -> None:
         on_click=_start_blank,
         width="stretch",
     )
+    upload_key = state.key((UPLOAD,))
     uploaded = st.file_uploader(
         "Your own YAML file",
         type=["yaml", "yml"],
-        key=UPLOAD,
+        key=upload_key,
         max_upload_size=1,
         help="An assessment in the format `advisor assess` reads, up to 1 MB.",
     )
-    if uploaded is not None and st.session_state.get(UPLOADED) != uploaded.file_id:
-        st.session_state[UPLOADED] = uploaded.file_id
+    if uploaded is not None and st.session_state.get(UPLOADED) != (upload_key, uploaded.file_id):
+        st.session_state[UPLOADED] = (upload_key, uploaded.file_id)  # a refused file: once
         open_file(uploaded.name, uploaded.getvalue())
 
 
@@ -62,8 +66,10 @@ def open_file(name: str, data: bytes) -> None:
     state.load(assessment)
 
 
-def _open_example() -> None:
-    state.load(resources.example(st.session_state[EXAMPLE]))
+def _open_example(example_key: str) -> None:
+    chosen = st.session_state[example_key]
+    if chosen is not None:
+        state.load(resources.example(chosen))
 
 
 def _start_blank() -> None:
@@ -76,12 +82,20 @@ def share(assessment: Assessment | None) -> None:
         st.caption("Answer the flagged questions to get a link.")
         return
     link = encode_link(assessment)
+    if len(link) > MAX_ENCODED:  # a link the app would refuse to open: none at all
+        st.query_params.pop(state.LINK_PARAM, None)
+        st.caption(
+            f"This assessment is too large for a link ({len(link):,} characters; links hold "
+            f"up to {MAX_ENCODED:,}). Share it as a file: Download, then Assessment (YAML)."
+        )
+        return
     if st.query_params.get(state.LINK_PARAM) != link:
         st.query_params[state.LINK_PARAM] = link
     base = st.context.url or ""
     st.caption(
         "Copy this link: a colleague who opens it sees the same answers. The answers travel "
-        "inside the link; nothing is stored. The address bar holds the same link."
+        "inside the link; nothing is stored. The address bar holds the same link, as of the "
+        "last time every answer was complete."
     )
     st.code(f"{base}?{state.LINK_PARAM}={quote(link)}", language=None)
 
