@@ -41,7 +41,7 @@ Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=6
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Context(_Frozen):
@@ -100,7 +100,7 @@ class Flow(_Frozen):
         False, description="The initiator waits for data or for success or failure."
     )
     max_delay_seconds: float = Field(
-        3600, gt=0, description="How stale the targets may be at most, in seconds."
+        3600, ge=0.001, description="How stale the targets may be at most, in seconds."
     )
     events_per_day: int = Field(100, ge=0, description="Average messages or requests a day.")
     peak_per_second: float | None = Field(

@@ -11,7 +11,8 @@ from advisor.models import Assessment
 
 IDENTIFIERS = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,20}", fullmatch=True)
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=60)
-POSITIVE = st.floats(min_value=0, exclude_min=True, allow_nan=False, allow_infinity=True)
+POSITIVE = st.floats(min_value=0, exclude_min=True, allow_nan=False, allow_infinity=False)
+DELAY = st.floats(min_value=0.001, allow_nan=False, allow_infinity=False)  # a millisecond or more
 
 
 @st.composite
@@ -42,7 +43,7 @@ def assessments(draw: st.DrawFn, max_systems: int = 6, max_flows: int = 4) -> As
                     st.sampled_from(["user_action", "data_change", "schedule", "telemetry"])
                 ),
                 "needs_response": draw(st.booleans()),
-                "max_delay_seconds": draw(POSITIVE),
+                "max_delay_seconds": draw(DELAY),
                 "events_per_day": draw(st.integers(0, 2**53)),
                 "peak_per_second": draw(st.none() | POSITIVE),
                 "consistency": draw(st.sampled_from(["strong", "eventual"])),

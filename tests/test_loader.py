@@ -131,6 +131,16 @@ def test_broken_yaml_is_placed(text: str, expected: str) -> None:
             id="missing-key",
         ),
         pytest.param(
+            ("    trigger: data_change", "    trigger: data_change\n    payload_kb: .inf"),
+            "in.yaml:11:17: flows[0] (id: sync).payload_kb: Input should be a finite number",
+            id="infinite",
+        ),
+        pytest.param(
+            ("    trigger: data_change", "    trigger: data_change\n    max_delay_seconds: 0.0"),
+            "flows[0] (id: sync).max_delay_seconds: Input should be greater than or equal to 0.001",
+            id="no-delay",
+        ),
+        pytest.param(
             ("name: Good", "name: Good\ncontext: {goals: [real_time, real_time]}"),
             "context.goals: goal 'real_time' is listed twice",
             id="duplicate-goal",

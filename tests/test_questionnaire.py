@@ -120,7 +120,7 @@ def test_a_flow_naming_a_removed_system_is_flagged_on_its_field() -> None:
         (
             lambda a: a["flows"][1].update(max_delay_seconds=0.0),
             ("flows", 1, "max_delay_seconds"),
-            "greater than 0",
+            "greater than or equal to 0.001",
         ),
         (lambda a: a["flows"][1].update(id="place-order"), ("flows", 1, "id"), "used twice"),
         (lambda a: a.update(systems=[]), ("systems",), "at least 1"),

@@ -28,9 +28,9 @@ def test_examples(path: Path) -> None:
     assert to_json(result) == reference(result)
 
 
-NUMBERS = st.one_of(
-    st.floats(),
-    st.sampled_from([0.0, -0.0, 1e-4, 9.99e-5, 1e-5, 5e-324, 1e16, 1e22, float("inf")]),
+NUMBERS = st.one_of(  # results hold finite numbers only (the models refuse others)
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, -0.0, 1e-4, 9.99e-5, 1e-5, 5e-324, 1e16, 1e22]),
 )
 
 
