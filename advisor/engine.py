@@ -459,16 +459,17 @@ def choose_broker(
     if not any(flow.style in ("event", "hybrid") for flow in flows):
         return None
     whole = integration_facts(assessment, flows, facts)
+    running = assessment.context.existing_broker
     for choice in ruleset.broker_selection:
+        if choice.choose == "existing" and running == "none":
+            continue  # no broker runs yet: this choice cannot keep one
         if choice.when is None or choice.when.holds(whole):
-            broker_id = (
-                assessment.context.existing_broker if choice.choose == "existing" else choice.choose
-            )
+            broker_id = running if choice.choose == "existing" else choice.choose
             option = ruleset.broker(broker_id)
             return Broker(
                 choice=option.id, name=option.name, why=fill(choice.why, whole), rule=choice.id
             )
-    return None  # unreachable: a rule set always ends its broker choices with a fallback
+    return None  # only where the fallbacks all keep an existing broker and none runs
 
 
 def find_risks(

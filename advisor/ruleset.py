@@ -349,7 +349,7 @@ class Scoring(_Frozen):
     """How points become scores, styles and confidence."""
 
     saturation: float | None = Field(None, gt=0, description="Points that make a full score.")
-    style_margin: float | None = Field(None, ge=0, description="Lead that decides a flow.")
+    style_margin: float | None = Field(None, gt=0, description="Lead that decides a flow.")
     hybrid_floor: float | None = Field(
         None, ge=0, description="Within the margin, both scores at least this: hybrid."
     )
@@ -467,6 +467,23 @@ class RulesetError(ValueError):
 _SECTIONS = ("criteria", "rules", "hybrid", "brokers", "broker_selection", "risks")
 
 
+def _before_fallbacks(bucket: dict[str, tuple[str, Any]], path: str, choice: Any) -> None:
+    """Add a new broker choice ahead of the fallbacks (choices without `when`) of earlier
+    files: the first choice that holds wins, so after them it would never be reached."""
+    entries = list(bucket.items())
+    cut = next(
+        (
+            index
+            for index, (_, (source, earlier)) in enumerate(entries)
+            if earlier.when is None and source != path
+        ),
+        len(entries),
+    )
+    entries.insert(cut, (choice.id, (path, choice)))
+    bucket.clear()
+    bucket.update(entries)
+
+
 def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
     """Lay rules files on top of one another, then check that they fit together."""
     items: dict[str, dict[str, tuple[str, Any]]] = {section: {} for section in _SECTIONS}
@@ -479,8 +496,10 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
         for section in _SECTIONS:
             bucket = items[section]
             for item in getattr(rule_file, section):
-                bucket.pop(item.id, None)  # a replaced item moves to where the new file puts it
-                bucket[item.id] = (path, item)
+                if section == "broker_selection" and item.id not in bucket:
+                    _before_fallbacks(bucket, path, item)
+                else:
+                    bucket[item.id] = (path, item)  # a replaced item keeps its place
         questions.update(rule_file.questions)
         for rule_id in rule_file.disable:
             found = [section for section in _SECTIONS if items[section].pop(rule_id, None)]

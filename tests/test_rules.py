@@ -227,3 +227,60 @@ def test_a_copy_of_the_defaults_works_alone(tmp_path: Path) -> None:
     for source in (ROOT / "rules").glob("*.yaml"):
         (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     assert load_rules([tmp_path], defaults=False).rules == load_rules().rules
+
+
+KAFKA_ON_PREM = {
+    "name": "On premises",
+    "context": {"cloud": "on_prem", "existing_broker": "kafka"},
+    "systems": [{"id": "a", "emits_events": True}, {"id": "b"}, {"id": "c"}, {"id": "d"}],
+    "flows": [
+        {
+            "id": "f",
+            "source": "a",
+            "targets": ["b", "c", "d"],
+            "trigger": "data_change",
+            "max_delay_seconds": 1,
+        }
+    ],
+}
+
+
+def test_an_organisation_s_broker_choices_are_reached(tmp_path: Path) -> None:
+    """Replaced choices keep their place, new ones stand ahead of the defaults' fallback: the
+    first choice that holds wins, so behind the fallback they would never be reached."""
+    cases = [
+        ("keep-existing-broker", "existing", "kafka", "kafka"),
+        ("our-own-choice", "other", "none", "other"),
+    ]
+    for choice_id, choose, running, chosen in cases:
+        path = write(
+            tmp_path,
+            f"broker_selection:\n  - id: {choice_id}\n    choose: {choose}\n"
+            "    when: {fact: context.cloud, op: eq, value: on_prem}\n"
+            "    why: On premises we decide.\n",
+        )
+        ruleset = load_rules([path])
+        ids = [choice.id for choice in ruleset.broker_selection]
+        assert ids.index(choice_id) < ids.index("self-hosted-default"), ids
+        data = {**KAFKA_ON_PREM, "context": {"cloud": "on_prem", "existing_broker": running}}
+        broker = assess(Assessment.model_validate(data), ruleset, what_if=False).broker
+        assert broker is not None
+        assert (broker.rule, broker.choice) == (choice_id, chosen)
+
+
+def test_keeping_the_existing_broker_when_none_runs_falls_through(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "broker_selection:\n  - id: self-hosted-default\n    choose: existing\n"
+        "    why: Whatever runs already.\n  - id: ours-last\n    choose: rabbitmq\n"
+        "    why: Ours.\n",
+    )
+    data = {**KAFKA_ON_PREM, "context": {"cloud": "on_prem", "existing_broker": "none"}}
+    broker = assess(Assessment.model_validate(data), load_rules([path]), what_if=False).broker
+    assert broker is not None
+    assert broker.choice != "none"
+
+
+def test_a_style_margin_of_zero_is_refused(tmp_path: Path) -> None:
+    message = refuse([write(tmp_path, "scoring: {style_margin: 0}\n")])
+    assert "scoring.style_margin: Input should be greater than 0" in message
