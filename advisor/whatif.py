@@ -777,7 +777,11 @@ class _Analysis:
                 finite = [point for point in points if math.isfinite(point)]
                 near = {max(1, math.floor(point)) for point in finite}
                 near |= {max(1, math.ceil(point)) for point in finite}
-                near |= {max(1, int(value)) for value in _thresholds(tests, exact_fact)}
+                near |= {  # the threshold and a step either side, for lt/le/ge/gt alike
+                    max(1, int(value) + step)
+                    for value in _thresholds(tests, exact_fact)
+                    for step in (-1, 0, 1)
+                }
                 return sorted(near, reverse=True)
             return [None, *_numbers(points, current, whole=True, low=1.0, exact=exact)]
 

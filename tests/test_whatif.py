@@ -343,3 +343,26 @@ def _rules() -> Ruleset:
     if "rules" not in _CACHE:
         _CACHE["rules"] = load_rules()
     return _CACHE["rules"]
+
+
+@pytest.mark.parametrize(("op", "proposed"), [("lt", "99"), ("le", "100"), ("gt", "101")])
+def test_a_limit_where_none_is_known_is_tried_on_the_right_side_of_each_threshold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, op: str, proposed: str
+) -> None:
+    monkeypatch.setattr(whatif, "PER_SCOPE", 100)
+    ours = tmp_path / "ours.yaml"
+    ours.write_text(
+        "rules:\n  - id: tight-limit\n    criterion: real_time\n    favours: event\n"
+        f"    points: 30\n    when: {{fact: source.api_rate_limit_per_minute, op: {op}, "
+        "value: 100}\n    explanation: A limit of ours.\n",
+        encoding="utf-8",
+    )
+    ruleset = load_rules([ours])
+    assessment = build(minimal())
+    result = assess(assessment, ruleset)
+    found = [
+        c for c in result.what_would_change if c.field == "systems.a.api_rate_limit_per_minute"
+    ]
+    assert [change.proposed for change in found if change.scope == "f"] == [proposed]
+    for change in found:
+        assert outcome_after(assessment, change, ruleset) == change.outcome
