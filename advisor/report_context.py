@@ -15,6 +15,7 @@ from typing import Any
 from advisor import __version__
 from advisor.facts import format_number, format_percent
 from advisor.models import Assessment, Change, Flow, FlowResult, Reason, Result, Style
+from advisor.questionnaire import choices, question
 from advisor.report import STYLE_NAMES, polling_summary
 from advisor.ruleset import Ruleset
 
@@ -27,23 +28,7 @@ TRIGGERS = {
     "schedule": "Schedule",
     "telemetry": "Telemetry",
 }
-CLOUDS = {
-    "aws": "AWS",
-    "gcp": "Google Cloud",
-    "azure": "Azure",
-    "on_prem": "On premises",
-    "other": "Other",
-}
 ORDERINGS = {"none": "None", "per_key": "Per key", "global": "Global"}
-GOALS = {
-    "simplicity": "Simplicity",
-    "control": "Control over data transfer",
-    "real_time": "Real-time automation",
-    "scalability": "Scalability",
-    "decoupling": "Decoupling",
-    "analytics": "Analytics streaming",
-    "rate_limit_relief": "Relief from API rate limits",
-}
 OPTIONS = {
     "api": "Systems call each other's APIs: request-response, and polling where targets must "
     "learn of changes.",
@@ -595,7 +580,8 @@ class _Facts:
         ]
         context = self.assessment.context
         if context.goals:
-            drivers.append("Goals: " + ", ".join(GOALS[goal].lower() for goal in context.goals))
+            goals = choices(self.ruleset, "context.goals")
+            drivers.append("Goals: " + ", ".join(goals[goal].lower() for goal in context.goals))
         drivers.append(
             f"Team experience with events: {context.team_event_experience}; "
             f"business stage: {context.stage}"
@@ -688,36 +674,21 @@ class _Facts:
     # -- the inputs -------------------------------------------------------------------------------
 
     def context(self) -> tuple[Answer, ...]:
+        """The questions on the context, asked and answered in the web questionnaire's words."""
         context = self.assessment.context
-        questions = self.ruleset.questions
 
-        def ask(key: str, fallback: str) -> str:
-            question = questions.get(key)
-            return question.label if question else fallback
+        def answered(key: str, *values: str) -> Answer:
+            names = choices(self.ruleset, key)
+            given = ", ".join(names[value] for value in values) or "None given"
+            return Answer(question(self.ruleset, key).label, given)
 
-        broker = context.existing_broker
         return (
-            Answer(ask("context.stage", "Stage"), context.stage.capitalize()),
-            Answer(
-                ask("context.team_event_experience", "Event experience"),
-                context.team_event_experience.capitalize(),
-            ),
-            Answer(ask("context.cloud", "Cloud"), CLOUDS[context.cloud]),
-            Answer(
-                ask("context.existing_broker", "Broker in use"),
-                "None" if broker == "none" else self._broker_name(broker),
-            ),
-            Answer(
-                ask("context.goals", "Goals"),
-                ", ".join(GOALS[goal] for goal in context.goals) or "None given",
-            ),
+            answered("context.stage", context.stage),
+            answered("context.team_event_experience", context.team_event_experience),
+            answered("context.cloud", context.cloud),
+            answered("context.existing_broker", context.existing_broker),
+            answered("context.goals", *context.goals),
         )
-
-    def _broker_name(self, broker_id: str) -> str:
-        try:
-            return self.ruleset.broker(broker_id).name
-        except KeyError:
-            return broker_id
 
     def systems(self) -> tuple[SystemRow, ...]:
         return tuple(
