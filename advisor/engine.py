@@ -57,7 +57,7 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
     rules = compiled(ruleset)
     held = [[holds(flow_fact) for holds in rules.holds] for flow_fact in facts]
     flows = [
-        score_flow(flow, flow_fact, ruleset, held=flow_held)
+        score_flow(flow, flow_fact, ruleset, flow_held)
         for flow, flow_fact, flow_held in zip(assessment.flows, facts, held, strict=True)
     ]
     result = Result(
@@ -261,14 +261,9 @@ class _Tally:
     reasons: tuple[Reason, ...]
 
 
-def tally(
-    facts: dict[str, FactValue], ruleset: Ruleset, *, held: Sequence[bool] | None = None
-) -> _Tally:
-    """Every rule that holds, with its points, in rules order. `held`: whether each rule holds,
-    when that is known already."""
+def tally(facts: dict[str, FactValue], ruleset: Ruleset, held: Sequence[bool]) -> _Tally:
+    """Every rule that holds (`held`, in rules order), with its points and reason."""
     rules = compiled(ruleset)
-    if held is None:
-        held = [holds(facts) for holds in rules.holds]
     reasons = tuple(map(rules.reason, compress(range(len(held)), held), repeat(facts)))
     api, event = points_of(held, rules)
     return _Tally(api=api, event=event, reasons=reasons)
@@ -290,10 +285,10 @@ def score_flow(
     flow: Flow,
     facts: dict[str, FactValue],
     ruleset: Ruleset,
-    *,
-    held: Sequence[bool] | None = None,
+    held: Sequence[bool],
 ) -> FlowResult:
-    counted = tally(facts, ruleset, held=held)
+    """One flow's scores, style and reasons, from whether each scoring rule holds (`held`)."""
+    counted = tally(facts, ruleset, held)
     settings = ruleset.settings
     scores = Scores(api=to_score(counted.api, settings), event=to_score(counted.event, settings))
     style, decision = decide(scores, facts, ruleset)

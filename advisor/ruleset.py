@@ -443,12 +443,6 @@ class Ruleset(_Frozen):
     questions: dict[str, Question]
     sources: tuple[str, ...] = Field(description="The files, in the order they were applied.")
 
-    def criterion(self, criterion_id: str) -> Criterion:
-        for criterion in self.criteria:
-            if criterion.id == criterion_id:
-                return criterion
-        raise KeyError(criterion_id)
-
     def broker(self, broker_id: str) -> BrokerOption:
         for broker in self.brokers:
             if broker.id == broker_id:

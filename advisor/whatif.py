@@ -713,7 +713,7 @@ class _Analysis:
             current=current,
             flows=tuple(range(len(self.states))),
             patch=_set(fact),
-            values=_choices(fact, current, self.prepared.tests, self.states[0].facts),
+            values=_choices(fact, current, self.prepared.tests),
         )
 
     def _goal_lever(self, goal: str, order: tuple[int, ...]) -> _Lever:
@@ -886,12 +886,12 @@ class _FlowInputs:
 
     def consistency(self) -> tuple[Any, Patch, _Values]:
         current = self.flow.consistency
-        values = _choices("flow.consistency", current, self.tests, self.facts)
+        values = _choices("flow.consistency", current, self.tests)
         return current, _set("flow.consistency"), values
 
     def ordering(self) -> tuple[Any, Patch, _Values]:
         current = self.flow.ordering
-        values = _choices("flow.ordering", current, self.tests, self.facts)
+        values = _choices("flow.ordering", current, self.tests)
         return current, _set("flow.ordering"), values
 
     def max_delay_seconds(self) -> tuple[Any, Patch, _Values]:
@@ -1106,13 +1106,7 @@ def _thresholds(tests: Tests, fact: str) -> list[float]:
     ]
 
 
-def _choices(
-    fact: str,
-    current: str,
-    tests: Tests,
-    facts: Facts,
-    make: Callable[[str], Facts] | None = None,
-) -> _Values:
+def _choices(fact: str, current: str, tests: Tests) -> _Values:
     """The values of a choice that make some condition read differently, nearest first.
 
     Values that every condition reads alike give the same result, so only the one nearest to
@@ -1121,11 +1115,10 @@ def _choices(
 
     def values() -> list[Any]:
         options = FACTS[fact].values
-        changes = make or (lambda value: {fact: value})
-        leaves = [holds for name in changes(current) for _, holds in tests.get(name, ())]
+        leaves = [holds for _, holds in tests.get(fact, ())]
 
         def signature(value: str) -> tuple[bool, ...]:
-            changed = changes(value)  # every fact the leaves read
+            changed = {fact: value}  # every fact the leaves read
             return tuple(holds(changed) for holds in leaves)
 
         seen = {signature(current)}
