@@ -347,40 +347,57 @@ def remove_flow(answers: Answers, index: int) -> Answers:
 TableEdits = Mapping[str, Any]
 
 
-def apply_system_edits(answers: Answers, edits: TableEdits) -> Answers:
+def apply_system_edits(
+    answers: Answers,
+    edits: TableEdits,
+    *,
+    base: Sequence[Mapping[str, Any]] | None = None,
+    previous: TableEdits | None = None,
+) -> Answers:
     """The answers after a systems-table edit (`edited_rows`, `added_rows`, `deleted_rows`).
 
-    A system whose id changes takes its flows with it (unless another system has the new id); a
-    removed system stays named by its flows, which validation then flags. A new row without an
-    id gets `system-N`.
+    A table's edits are cumulative, against the systems it started from: `base` (by default the
+    answers' own) with `previous`, the edits already in the answers. A system whose id changes
+    takes its flows with it (unless another system has the new id); a removed system stays
+    named by its flows, which validation then flags. A new row without an id gets `system-N`.
     """
+    start = answers["systems"] if base is None else base
+    before = dict(_table_rows(start, previous or {}))
+    after = _table_rows(start, edits)
     updated = copy.deepcopy(answers)
-    systems: list[dict[str, Any]] = updated["systems"]
-    renamed: dict[str, str] = {}
-    for row, changes in (edits.get("edited_rows") or {}).items():
-        index = int(row)
-        if not 0 <= index < len(systems):
+    updated["systems"] = [system for _, system in after]
+    named = [system.get("id") for system in updated["systems"]]
+    for row, system in after:
+        old, new = before.get(row, {}).get("id"), system.get("id")
+        if not (isinstance(old, str) and isinstance(new, str)) or old == new:
             continue
-        before = systems[index].get("id")
-        for name, value in changes.items():
-            if name in SYSTEM_FIELDS:
-                systems[index][name] = _cell(name, value)
-        after = systems[index].get("id")
-        if isinstance(before, str) and isinstance(after, str) and before != after:
-            renamed[before] = after
-    deleted = {int(row) for row in edits.get("deleted_rows") or ()}
-    kept = [system for index, system in enumerate(systems) if index not in deleted]
-    for added in edits.get("added_rows") or ():
-        system = {name: _cell(name, added.get(name)) for name in SYSTEM_FIELDS}
-        if not system["id"]:
-            system["id"] = unique_id("system", [item.get("id") for item in kept])
-        kept.append(system)
-    updated["systems"] = kept
-    named = [system.get("id") for system in kept]
-    for old, new in renamed.items():
         if old not in named and named.count(new) == 1:
             _rename_in_flows(updated["flows"], old, new)
     return updated
+
+
+def _table_rows(
+    base: Sequence[Mapping[str, Any]], edits: TableEdits
+) -> list[tuple[tuple[str, int], dict[str, Any]]]:
+    """The table's rows after its edits, each with where it stands in the table: a row of
+    `base` by its index, or the n-th added row."""
+    systems = [dict(system) for system in base]
+    for row, changes in (edits.get("edited_rows") or {}).items():
+        index = int(row)
+        if 0 <= index < len(systems):
+            for name, value in changes.items():
+                if name in SYSTEM_FIELDS:
+                    systems[index][name] = _cell(name, value)
+    deleted = {int(row) for row in edits.get("deleted_rows") or ()}
+    rows = [
+        (("base", index), system) for index, system in enumerate(systems) if index not in deleted
+    ]
+    for number, added in enumerate(edits.get("added_rows") or ()):
+        system = {name: _cell(name, added.get(name)) for name in SYSTEM_FIELDS}
+        if not system["id"]:
+            system["id"] = unique_id("system", [item.get("id") for _, item in rows])
+        rows.append((("added", number), system))
+    return rows
 
 
 def _cell(name: str, value: Any) -> Any:
@@ -402,8 +419,14 @@ def _rename_in_flows(flows: list[dict[str, Any]], old: str, new: str) -> None:
         flow["targets"] = [new if target == old else target for target in flow.get("targets", [])]
 
 
-def edits_made(edits: TableEdits | None) -> bool:
-    """Whether a table's edit state holds any change."""
-    if not edits:
-        return False
-    return any(edits.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
+def same_edits(one: TableEdits, other: TableEdits) -> bool:
+    """Whether two table edit states hold the same edits (a missing part counts as empty)."""
+
+    def normal(edits: TableEdits) -> tuple[Any, ...]:
+        return (
+            {int(row): dict(changes) for row, changes in (edits.get("edited_rows") or {}).items()},
+            [dict(row) for row in edits.get("added_rows") or ()],
+            sorted(int(row) for row in edits.get("deleted_rows") or ()),
+        )
+
+    return normal(one) == normal(other)

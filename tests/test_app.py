@@ -86,6 +86,11 @@ def key(at: AppTest, *path: Any) -> str:
     return f"g{generation(at)}:" + ".".join(map(str, path))
 
 
+def table_key(at: AppTest) -> str:
+    """The systems table's key: it stays the same while its edits accumulate."""
+    return f"t{at.session_state['table'][0]}:systems"
+
+
 def recommendation(at: AppTest) -> str:
     (card,) = [item.value for item in at.markdown if 'class="ia-card' in item.value]
     return card.split('<div class="ia-style">', 1)[1].split("<", 1)[0]
@@ -211,7 +216,7 @@ def test_answers_survive_switching_flows_and_reruns() -> None:
 
 def test_removing_a_system_flags_its_flows_without_a_crash() -> None:
     at = section(opened(), "Systems")
-    at.session_state[key(at, "systems")] = {
+    at.session_state[table_key(at)] = {
         "edited_rows": {},
         "added_rows": [],
         "deleted_rows": [1],
@@ -233,7 +238,7 @@ def test_removing_a_system_flags_its_flows_without_a_crash() -> None:
 
 def test_renaming_a_system_in_the_table_keeps_the_flows_pointing_at_it() -> None:
     at = section(opened(), "Systems")
-    at.session_state[key(at, "systems")] = {
+    at.session_state[table_key(at)] = {
         "edited_rows": {1: {"id": "order-service", "api_rate_limit_per_minute": 60}},
         "added_rows": [{"id": "crm", "name": "CRM"}],
         "deleted_rows": [],
@@ -243,6 +248,25 @@ def test_renaming_a_system_in_the_table_keeps_the_flows_pointing_at_it() -> None
     assert assessment.system("order-service").api_rate_limit_per_minute == 60
     assert assessment.system("crm").name == "CRM"
     assert assessment.flows[1].source == "order-service"
+    assert not flags(at)
+
+
+def test_table_edits_accumulate_under_one_key() -> None:
+    """The table keeps its key as edits arrive, so an edit typed during a rerun is not lost;
+    a rename and its undoing both reach the flows."""
+    at = section(opened(), "Systems")
+    table = table_key(at)
+    steps = [
+        ({1: {"id": "order-service"}}, "order-service"),
+        ({1: {"id": "order-service"}, 0: {"owner": "web team"}}, "order-service"),
+        ({1: {"id": "orders"}, 0: {"owner": "web team"}}, "orders"),
+    ]
+    for edited, source in steps:
+        at.session_state[table] = {"edited_rows": edited, "added_rows": [], "deleted_rows": []}
+        run(at)
+        assert table_key(at) == table
+        assert current(at).flows[1].source == source
+    assert current(at).system("storefront").owner == "web team"
     assert not flags(at)
 
 
@@ -285,7 +309,7 @@ def test_a_bad_upload_shows_the_command_lines_message(
 
 def test_removing_every_system_keeps_the_table() -> None:
     at = section(opened(), "Systems")
-    at.session_state[key(at, "systems")] = {
+    at.session_state[table_key(at)] = {
         "edited_rows": {},
         "added_rows": [],
         "deleted_rows": [0, 1, 2, 3, 4],

@@ -290,6 +290,38 @@ def test_renaming_a_system_in_the_table_carries_its_flows(page: Any, server: str
     no_exception(page)
 
 
+def test_quick_edits_in_the_table_are_all_kept(page: Any, server: str) -> None:
+    """Three owners typed one after another, each as soon as the last is entered: the page
+    reruns after each, and none of them may be lost."""
+    from advisor.webapp.questions import ROW_HEIGHT
+
+    page.goto(server)
+    expect(recommendation(page)).to_have_text("Hybrid")
+    tab(page, "Systems")
+    table = page.locator("[data-testid=stDataFrame]")
+    expect(table).to_be_visible()
+    table.evaluate("element => element.scrollIntoView({block: 'center'})")
+    page.wait_for_timeout(500)
+    box = table.bounding_box()
+    assert box is not None
+    owner_x = box["x"] + box["width"] - 40  # the owner column is the last
+    owners = ["team-one", "team-two", "team-three"]
+    for row, owner in enumerate(owners, start=1):
+        page.mouse.dblclick(owner_x, box["y"] + ROW_HEIGHT * (row + 0.5))
+        editor = page.locator("textarea.gdg-input")
+        editor.fill(owner)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(100)
+    page.wait_for_load_state("networkidle")
+    popover(page, "Download")
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="Assessment (YAML)").click()
+    text = Path(caught.value.path()).read_text(encoding="utf-8")
+    for owner in owners:
+        assert f"owner: {owner}" in text, text
+    no_exception(page)
+
+
 def test_the_blueprint_and_the_reports_download(page: Any, server: str) -> None:
     page.goto(server)
     expect(recommendation(page)).to_have_text("Hybrid")

@@ -20,9 +20,9 @@ from advisor.questionnaire import (
     choices,
     copy_flow,
     describe_delay,
-    edits_made,
     question,
     remove_flow,
+    same_edits,
     to_data,
     validate_answers,
 )
@@ -192,10 +192,11 @@ def test_a_cleared_cell_clears_the_answer() -> None:
     assert validate_answers(updated).assessment is not None
 
 
-def test_edits_made() -> None:
-    assert not edits_made(None)
-    assert not edits_made({"edited_rows": {}, "added_rows": [], "deleted_rows": []})
-    assert edits_made({"edited_rows": {}, "added_rows": [{}], "deleted_rows": []})
+def test_same_edits() -> None:
+    empty = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
+    assert same_edits(empty, {})
+    assert same_edits({"edited_rows": {"1": {"id": "x"}}}, {"edited_rows": {1: {"id": "x"}}})
+    assert not same_edits({"edited_rows": {}, "added_rows": [{}], "deleted_rows": []}, empty)
 
 
 def test_adding_copying_and_removing_flows() -> None:

@@ -17,9 +17,9 @@ from advisor.questionnaire import (
     choices,
     copy_flow,
     describe_delay,
-    edits_made,
     question,
     remove_flow,
+    same_edits,
 )
 from advisor.report import STYLE_NAMES
 from advisor.ruleset import Ruleset
@@ -117,18 +117,18 @@ def systems_section(ruleset: Ruleset, checked: Checked) -> None:
         "row at the bottom, or tick rows and press the bin to remove them. Renaming an id "
         "renames it in the flows too."
     )
-    systems = state.answers()["systems"]
+    table_key, base, _ = state.table()
     table = pd.DataFrame(
         {
-            "id": pd.array([row.get("id") for row in systems], dtype="string"),
-            "name": pd.array([row.get("name") for row in systems], dtype="string"),
+            "id": pd.array([row.get("id") for row in base], dtype="string"),
+            "name": pd.array([row.get("name") for row in base], dtype="string"),
             "emits_events": pd.array(
-                [bool(row.get("emits_events")) for row in systems], dtype="boolean"
+                [bool(row.get("emits_events")) for row in base], dtype="boolean"
             ),
             "api_rate_limit_per_minute": pd.array(
-                [row.get("api_rate_limit_per_minute") for row in systems], dtype="Int64"
+                [row.get("api_rate_limit_per_minute") for row in base], dtype="Int64"
             ),
-            "owner": pd.array([row.get("owner") for row in systems], dtype="string"),
+            "owner": pd.array([row.get("owner") for row in base], dtype="string"),
         }
     )
     columns = {
@@ -158,7 +158,6 @@ def systems_section(ruleset: Ruleset, checked: Checked) -> None:
         ),
         "owner": st.column_config.TextColumn(**_asked(ruleset, "system.owner"), max_chars=200),
     }
-    table_key = state.key(("systems",))
     st.data_editor(
         table,
         key=table_key,
@@ -174,7 +173,7 @@ def systems_section(ruleset: Ruleset, checked: Checked) -> None:
     if _apply_table_edits(table_key):  # edits that arrived without the change callback
         st.rerun()
     flag(checked.at("systems"))
-    for index, row in enumerate(systems):
+    for index, row in enumerate(state.answers()["systems"]):
         for name in ("id", "name", "emits_events", "api_rate_limit_per_minute", "owner"):
             messages = checked.at("systems", index, name) + (
                 checked.at("systems", index) if name == "id" else ()
@@ -188,15 +187,18 @@ def _table_changed(table_key: str) -> None:
 
 
 def _apply_table_edits(table_key: str) -> bool:
-    """Fold the table's edits into the answers; the next table starts from them afresh.
+    """Fold the table's edits into the answers.
 
     Runs as the table's change callback, before the page is drawn, so an edit is kept even when
     the next click leaves the Systems section (a table that is not drawn loses its edits).
     """
     edits = st.session_state.get(table_key)
-    if edits is None or not edits_made(edits):
+    _, base, folded = state.table()
+    if edits is None or same_edits(edits, folded):
         return False
-    state.change(apply_system_edits(state.answers(), edits))
+    state.fold_table(
+        apply_system_edits(state.answers(), edits, base=base, previous=folded), dict(edits)
+    )
     return True
 
 

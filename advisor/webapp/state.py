@@ -3,12 +3,17 @@
 Widgets lose their state when they are not drawn (another flow is picked, a flow is removed), so
 the answers live in a plain dict of our own: each widget is seeded from it when drawn and writes
 back to it in its change callback. Replacing the answers wholesale (an example, an upload, a
-link) or changing their shape (a flow added or removed, the systems table edited) starts a new
+link) or changing their shape (a flow added or removed, a system's id changed) starts a new
 generation of widget keys, so that every widget is seeded afresh.
+
+The systems table is the exception: its edits are cumulative, against the systems it started
+from, so it keeps its key (a new key would throw away an edit typed while the page reruns) and
+starts afresh only when the answers are replaced wholesale.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +28,7 @@ from advisor.webapp.resources import default_example
 
 ANSWERS = "answers"
 GENERATION = "generation"
+TABLE = "table"  # the systems table: (its generation, the systems it started from, edits folded)
 FLOW = "flow"
 NOTICE = "notice"
 LAST_DRAWING = "last-drawing"
@@ -52,6 +58,8 @@ def replace(new: Answers, *, problems: tuple[Problem, ...] = (), title: str | No
     """Start over from other answers; `problems` are shown until the next replacement."""
     st.session_state[ANSWERS] = new
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+    table_generation = st.session_state[TABLE][0] + 1 if TABLE in st.session_state else 0
+    st.session_state[TABLE] = (table_generation, copy.deepcopy(new["systems"]), {})
     st.session_state[FLOW] = 0
     st.session_state[NOTICE] = (title, problems) if problems else None
     st.session_state.pop(LAST_DRAWING, None)
@@ -76,6 +84,26 @@ def change(new: Answers, *, flow: int | None = None) -> None:
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
     if flow is not None:
         st.session_state[FLOW] = flow
+
+
+def table() -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
+    """The systems table's key, the systems it started from and the edits in the answers."""
+    generation, base, folded = st.session_state[TABLE]
+    return f"t{generation}:systems", base, folded
+
+
+def fold_table(new: Answers, edits: dict[str, Any]) -> None:
+    """Answers with the table's (cumulative) edits folded in. Other widgets start afresh only
+    when a system's id changed, which their choices of systems may hold."""
+    ids_changed = [system.get("id") for system in new["systems"]] != [
+        system.get("id") for system in answers()["systems"]
+    ]
+    generation, base, _ = st.session_state[TABLE]
+    st.session_state[TABLE] = (generation, base, copy.deepcopy(edits))
+    if ids_changed:
+        change(new)
+    else:
+        st.session_state[ANSWERS] = new
 
 
 def notice() -> tuple[str | None, tuple[Problem, ...]] | None:
