@@ -355,7 +355,7 @@ def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
             st.number_input,
             (*at, "max_delay_seconds"),
             seed=float,
-            min_value=0.0,
+            min_value=0.001,  # a millisecond: the least the format takes
             step=1.0,
             format="%g",
             **_asked(ruleset, "flow.max_delay_seconds"),
