@@ -592,4 +592,38 @@ def _build_ruleset(texts: list[tuple[str, str]]) -> Ruleset:
     try:
         return merge(files)
     except RulesetError as error:
-        raise InputError([Problem(file, message) for file, message in error.problems]) from None
+        sources = dict(texts)
+        raise InputError(
+            [
+                Problem(file, message, *_place(sources.get(file, ""), where))
+                for file, message, where in error.problems
+            ]
+        ) from None
+
+
+def _place(text: str, where: tuple[str, ...]) -> tuple[int | None, int | None]:
+    """Line and column of a rules-file item, as (section, item id, key) or (section, value):
+    where a problem found across files (an unknown criterion, say) was written."""
+    try:
+        node: Any = yaml.compose(text, Loader=_StrictLoader) if where else None
+    except yaml.YAMLError:
+        node = None
+    for step in where:
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == step), None)
+        elif isinstance(node, yaml.SequenceNode):
+            node = next((item for item in node.value if _names(item, step)), None)
+        else:
+            node = None
+    if node is None:
+        return None, None
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _names(item: yaml.Node, wanted: str) -> bool:
+    """Whether a list item is `wanted`, or a mapping whose id is."""
+    if isinstance(item, yaml.ScalarNode):
+        return bool(item.value == wanted)
+    return isinstance(item, yaml.MappingNode) and any(
+        key.value == "id" and value.value == wanted for key, value in item.value
+    )

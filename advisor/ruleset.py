@@ -453,9 +453,11 @@ class Ruleset(_Frozen):
 class RulesetError(ValueError):
     """The files load one by one but do not make a usable rule set together."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        self.problems = problems  # (file, message)
-        super().__init__("; ".join(f"{file}: {message}" for file, message in problems))
+    def __init__(self, problems: list[tuple[str, str, tuple[str, ...]]]) -> None:
+        # (file, message, where): `where` leads to the place in the file, as (section, item id,
+        # key) or (section, value in a list), or is empty when no one place is to blame
+        self.problems = problems
+        super().__init__("; ".join(f"{file}: {message}" for file, message, _ in problems))
 
 
 _SECTIONS = ("criteria", "rules", "hybrid", "brokers", "broker_selection", "risks")
@@ -483,7 +485,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
     items: dict[str, dict[str, tuple[str, Any]]] = {section: {} for section in _SECTIONS}
     settings: dict[str, tuple[str, float]] = {}
     questions: dict[str, Question] = {}
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str, tuple[str, ...]]] = []
     for path, rule_file in files:
         for key, value in rule_file.scoring.model_dump(exclude_none=True).items():
             settings[key] = (path, value)
@@ -504,19 +506,20 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                         path,
                         f"disable: no earlier rule has the id {rule_id!r}"
                         + did_you_mean(rule_id, known),
+                        ("disable", rule_id),
                     )
                 )
     last = files[-1][0] if files else "rules"
     missing = [name for name in Settings.model_fields if name not in settings]
     if missing:
-        problems.append((last, f"scoring: no file sets {', '.join(missing)}"))
+        problems.append((last, f"scoring: no file sets {', '.join(missing)}", ()))
     for section, what in (
         ("criteria", "criterion"),
         ("rules", "scoring rule"),
         ("broker_selection", "broker choice"),
     ):
         if not items[section]:
-            problems.append((last, f"{section}: no {what} is defined"))
+            problems.append((last, f"{section}: no {what} is defined", ()))
     criteria = set(items["criteria"])
     for path, rule in items["rules"].values():
         if rule.criterion not in criteria:
@@ -525,6 +528,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                     path,
                     f"rules (id: {rule.id}): criterion: unknown criterion {rule.criterion!r}"
                     f"{did_you_mean(rule.criterion, criteria)}",
+                    ("rules", rule.id, "criterion"),
                 )
             )
     brokers = set(items["brokers"])
@@ -535,6 +539,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                     path,
                     f"broker_selection (id: {choice.id}): choose: unknown broker {choice.choose!r}"
                     f"{did_you_mean(choice.choose, brokers)}",
+                    ("broker_selection", choice.id, "choose"),
                 )
             )
     for path, choice in items["broker_selection"].values():
@@ -548,6 +553,7 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
                         path,
                         f"broker_selection (id: {choice.id}): brokers "
                         f"{', '.join(absent)} are not described",
+                        ("broker_selection", choice.id, "choose"),
                     )
                 )
     if items["broker_selection"] and not any(
@@ -555,8 +561,9 @@ def merge(files: list[tuple[str, RuleFile]]) -> Ruleset:
     ):
         problems.append(
             (
-                files[-1][0] if files else "rules",
+                last,
                 "broker_selection: one choice needs no 'when', as the fallback",
+                (),
             )
         )
     if problems:

@@ -138,9 +138,21 @@ def test_unknown_criterion_names_file_and_rule(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     message = refuse([path])
     assert (
-        f"{path}: rules (id: our-rule): criterion: unknown criterion 'coupled'; "
+        f"{path}:3:16: rules (id: our-rule): criterion: unknown criterion 'coupled'; "
         "did you mean 'coupling'?"
     ) in message
+
+
+def test_unknown_broker_is_placed_on_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "broker_selection:\n  - id: ours\n    choose: kafkaa\n    why: Ours.\n"
+        "    when: {fact: context.cloud, op: eq, value: aws}\n",
+    )
+    assert (
+        f"{path}:3:13: broker_selection (id: ours): choose: unknown broker 'kafkaa'; "
+        "did you mean 'kafka'?"
+    ) in refuse([path])
 
 
 def test_placeholders_must_be_facts(tmp_path: Path) -> None:
@@ -176,7 +188,9 @@ def test_disable_drops_a_rule_and_names_unknown_ids(tmp_path: Path) -> None:
     ruleset = load_rules([path])
     assert "needs-response" not in {rule.id for rule in ruleset.rules}
     bad = write(tmp_path, "disable: [needs-respons]\n", "bad.yaml")
-    assert "did you mean 'needs-response'?" in refuse([bad])
+    assert f"{bad}:1:11: disable: no earlier rule has the id 'needs-respons'; did you mean " in (
+        refuse([bad])
+    )
 
 
 def test_rules_alone_must_be_complete(tmp_path: Path) -> None:
