@@ -394,18 +394,26 @@ def _problems(
         value = detail.get("input")
         message = f"{value!r} is not allowed; expected one of: {', '.join(choices)}"
         message += did_you_mean(str(value), choices)
+    elif kind in ("tuple_type", "list_type"):  # pydantic's own word for a YAML list
+        message = f"expected a list (`[a, b]`, or one `- item` a line), got {_shown(detail)}"
     elif kind in ("string_pattern_mismatch",):
         message = (
             f"{detail.get('input')!r} is not a valid id; use lower case letters, digits, "
             "- and _, starting with a letter or digit"
         )
-    elif "input" in detail and kind not in ("model_type", "dict_type", "condition_form"):
-        shown = repr(detail["input"])
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        if not isinstance(detail["input"], dict | list):
-            message += f" (got {shown})"
+    elif (
+        "input" in detail
+        and kind not in ("model_type", "dict_type", "condition_form")
+        and not isinstance(detail["input"], dict | list)
+    ):
+        message += f" (got {_shown(detail)})"
     yield _placed(name, node, data, loc, message)
+
+
+def _shown(detail: Any) -> str:
+    """The value a problem is about, shortened to fit in a message."""
+    shown = repr(detail["input"])
+    return shown[:57] + "..." if len(shown) > 60 else shown
 
 
 def _placed(

@@ -131,6 +131,12 @@ def test_broken_yaml_is_placed(text: str, expected: str) -> None:
             id="missing-key",
         ),
         pytest.param(
+            ("    targets: [crm]", "    targets: crm"),
+            "in.yaml:9:14: flows[0] (id: sync).targets: expected a list (`[a, b]`, or one "
+            "`- item` a line), got 'crm'",
+            id="not-a-list",
+        ),
+        pytest.param(
             ("    trigger: data_change", "    trigger: data_change\n    payload_kb: .inf"),
             "in.yaml:11:17: flows[0] (id: sync).payload_kb: Input should be a finite number",
             id="infinite",
