@@ -197,7 +197,7 @@ def _environments() -> _Environments:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|&#~])")
-_BULLET = re.compile(r"^(\s*)([-+=])(?=\s|$)")
+_BULLET = re.compile(r"^(\s*)([-+=])(?=[-+=\s]|$)")  # a bullet, or a rule: ---, ===
 _ORDERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
 
 

@@ -309,6 +309,9 @@ def test_markdown_escapes_user_text(ruleset: Ruleset) -> None:
         ("<b>x</b> & y", "\\<b\\>x\\</b\\> \\& y"),
         ("[a](b) `c` *d* _e_ ~f~ #g", "\\[a\\](b) \\`c\\` \\*d\\* \\_e\\_ \\~f\\~ \\#g"),
         ("- item", "\\- item"),
+        ("---", "\\---"),  # not a horizontal rule
+        ("===", "\\==="),  # not a heading's underline
+        ("-5 degrees", "-5 degrees"),
         ("1. first", "1\\. first"),
         ("32.5", "32.5"),
         ("back\\slash", "back\\\\slash"),
