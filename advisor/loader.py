@@ -9,6 +9,7 @@ true/false are booleans (`no`, `on`, `yes` stay strings) and dates stay strings.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import types
 from collections.abc import Iterable, Sequence
@@ -583,8 +584,22 @@ def load_rules(extra: Sequence[Path] = (), *, defaults: bool = True) -> Ruleset:
     from advisor import __version__
     from advisor.cache import cached, key_of
 
-    key = key_of([__version__, VERSION, *(part for pair in texts for part in pair)])
+    key = key_of(
+        [__version__, VERSION, *_code_stamps(), *(part for pair in texts for part in pair)]
+    )
     return cached("ruleset", key, lambda: _build_ruleset(texts), Ruleset)
+
+
+def _code_stamps() -> list[str]:
+    """Size and time of the modules that build a rule set: an edit to them (in a checkout) is
+    a new cache key, so a rule set validated by older code is never reused."""
+    here = Path(__file__).parent
+    stamps = []
+    for module in ("facts.py", "loader.py", "models.py", "ruleset.py"):
+        with contextlib.suppress(OSError):
+            status = (here / module).stat()
+            stamps.append(f"{module}:{status.st_size}:{status.st_mtime_ns}")
+    return stamps
 
 
 def _build_ruleset(texts: list[tuple[str, str]]) -> Ruleset:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from advisor import loader
 from advisor.engine import assess
 from advisor.errors import InputError
 from advisor.loader import load_assessment, load_rules
@@ -36,6 +37,16 @@ def test_a_changed_rules_file_is_not_served_stale(cache: Path, tmp_path: Path) -
     ours.write_text("disable: [user-action]\n", encoding="utf-8")
     ids = {rule.id for rule in load_rules([ours]).rules}
     assert "needs-response" in ids and "user-action" not in ids
+
+
+def test_an_edit_to_the_code_that_validates_rules_is_a_new_entry(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_rules()
+    edited = [*loader._code_stamps(), "ruleset.py:edited"]
+    monkeypatch.setattr(loader, "_code_stamps", lambda: edited)
+    load_rules()
+    assert len(list(cache.glob("ruleset-*.pickle"))) == 2
 
 
 def test_a_damaged_cache_entry_is_rebuilt(cache: Path) -> None:
