@@ -12,6 +12,7 @@ import streamlit as st
 from advisor.models import Result
 from advisor.questionnaire import (
     Checked,
+    FieldKey,
     add_flow,
     apply_system_edits,
     choices,
@@ -45,31 +46,55 @@ def _asked(ruleset: Ruleset, name: str) -> Asked:
     return {"label": asked.label, "help": asked.help}
 
 
+def _ask(checked: Checked, widget: Any, path: FieldKey, *args: Any, **kwargs: Any) -> None:
+    """A widget bound to the answer at `path`, with that answer's problems right under it."""
+    state.bound(widget, path, *args, **kwargs)
+    flag(checked.at(*path))
+
+
+def _choice(
+    ruleset: Ruleset, checked: Checked, key: str, path: FieldKey, *, segmented: bool = False
+) -> None:
+    """One of the values the input `key` (`flow.trigger`) allows, named in the rules' words."""
+    names = choices(ruleset, key)
+    named = {"options": list(names), "format_func": names.__getitem__, **_asked(ruleset, key)}
+    if segmented:
+        _ask(checked, st.segmented_control, path, required=True, width="stretch", **named)
+    else:
+        _ask(checked, st.selectbox, path, **named)
+
+
+def _number(ruleset: Ruleset, checked: Checked, key: str, path: FieldKey, **kwargs: Any) -> None:
+    """A number of the input `key`, with decimals (a whole number when `seed=int`)."""
+    decimals = {"seed": float, "step": 1.0, "format": "%g", "min_value": 0.0}
+    _ask(checked, st.number_input, path, **{**decimals, **kwargs, **_asked(ruleset, key)})
+
+
 # ---------------------------------------------------------------------------------------------
 # Context
 # ---------------------------------------------------------------------------------------------
 
 
 def context_section(ruleset: Ruleset, checked: Checked) -> None:
-    state.bound(st.text_input, ("name",), "What is the integration called?", max_chars=200)
-    flag(checked.at("name"))
-    state.bound(
+    _ask(checked, st.text_input, ("name",), "What is the integration called?", max_chars=200)
+    _ask(
+        checked,
         st.text_area,
         ("description",),
         "What does it do? (optional)",
         height=68,
         max_chars=5000,
     )
-    flag(checked.at("description"))
-    _choice(ruleset, "context.stage", segmented=True)
-    _choice(ruleset, "context.team_event_experience", segmented=True)
+    for name in ("stage", "team_event_experience"):
+        _choice(ruleset, checked, f"context.{name}", ("context", name), segmented=True)
     left, right = st.columns(2)
     with left:
-        _choice(ruleset, "context.cloud")
+        _choice(ruleset, checked, "context.cloud", ("context", "cloud"))
     with right:
-        _choice(ruleset, "context.existing_broker")
+        _choice(ruleset, checked, "context.existing_broker", ("context", "existing_broker"))
     names = choices(ruleset, "context.goals")
-    state.bound(
+    _ask(
+        checked,
         st.pills,
         ("context", "goals"),
         options=list(names),
@@ -78,32 +103,6 @@ def context_section(ruleset: Ruleset, checked: Checked) -> None:
         wrap=True,
         **_asked(ruleset, "context.goals"),
     )
-    flag(checked.at("context", "goals"))
-    for name in ("stage", "team_event_experience", "cloud", "existing_broker"):
-        flag(checked.at("context", name))
-
-
-def _choice(ruleset: Ruleset, name: str, *, segmented: bool = False) -> None:
-    names = choices(ruleset, name)
-    path = tuple(name.split("."))
-    if segmented:
-        state.bound(
-            st.segmented_control,
-            path,
-            options=list(names),
-            format_func=names.__getitem__,
-            required=True,
-            width="stretch",
-            **_asked(ruleset, name),
-        )
-    else:
-        state.bound(
-            st.selectbox,
-            path,
-            options=list(names),
-            format_func=names.__getitem__,
-            **_asked(ruleset, name),
-        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,19 +302,14 @@ def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
     flag(checked.at(*at))
     left, right = st.columns([1, 2])
     with left:
-        state.bound(st.text_input, (*at, "id"), **_asked(ruleset, "flow.id"), max_chars=64)
-        flag(checked.at(*at, "id"))
+        _ask(checked, st.text_input, (*at, "id"), **_asked(ruleset, "flow.id"), max_chars=64)
     with right:
-        state.bound(
-            st.text_input,
-            (*at, "description"),
-            **_asked(ruleset, "flow.description"),
-            max_chars=2000,
-        )
-        flag(checked.at(*at, "description"))
+        asked = _asked(ruleset, "flow.description")
+        _ask(checked, st.text_input, (*at, "description"), **asked, max_chars=2000)
 
     source = flow.get("source")
-    state.bound(
+    _ask(
+        checked,
         st.selectbox,
         (*at, "source"),
         options=list(systems) + ([source] if source and source not in systems else []),
@@ -323,9 +317,9 @@ def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
         placeholder="Choose a system",
         **_asked(ruleset, "flow.source"),
     )
-    flag(checked.at(*at, "source"))
     targets = list(flow.get("targets") or [])
-    state.bound(
+    _ask(
+        checked,
         st.multiselect,
         (*at, "targets"),
         options=list(systems) + [target for target in targets if target not in systems],
@@ -333,80 +327,47 @@ def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
         placeholder="Choose one or more systems",
         **_asked(ruleset, "flow.targets"),
     )
-    flag(checked.at(*at, "targets"))
-
-    triggers = choices(ruleset, "flow.trigger")
-    state.bound(
-        st.segmented_control,
-        (*at, "trigger"),
-        options=list(triggers),
-        format_func=triggers.__getitem__,
-        required=True,
-        width="stretch",
-        **_asked(ruleset, "flow.trigger"),
-    )
-    flag(checked.at(*at, "trigger"))
-    state.bound(st.toggle, (*at, "needs_response"), **_asked(ruleset, "flow.needs_response"))
-    flag(checked.at(*at, "needs_response"))
+    _choice(ruleset, checked, "flow.trigger", (*at, "trigger"), segmented=True)
+    asked = _asked(ruleset, "flow.needs_response")
+    _ask(checked, st.toggle, (*at, "needs_response"), **asked)
 
     left, right = st.columns(2)
     with left:
+        delay = (*at, "max_delay_seconds")
         state.bound(
             st.number_input,
-            (*at, "max_delay_seconds"),
+            delay,
             seed=float,
             min_value=0.001,  # a millisecond: the least the format takes
             step=1.0,
             format="%g",
             **_asked(ruleset, "flow.max_delay_seconds"),
         )
-        st.caption(describe_delay(flow.get("max_delay_seconds")) or " ")
-        flag(checked.at(*at, "max_delay_seconds"))
+        st.caption(describe_delay(flow.get("max_delay_seconds")) or " ")  # the delay in words
+        flag(checked.at(*delay))
     with right:
-        state.bound(
-            st.number_input,
+        _number(
+            ruleset,
+            checked,
+            "flow.events_per_day",
             (*at, "events_per_day"),
             seed=int,
             min_value=0,
             step=100,
-            **_asked(ruleset, "flow.events_per_day"),
+            format=None,
         )
-        flag(checked.at(*at, "events_per_day"))
-
     for name in ("consistency", "ordering"):
-        names = choices(ruleset, f"flow.{name}")
-        state.bound(
-            st.segmented_control,
-            (*at, name),
-            options=list(names),
-            format_func=names.__getitem__,
-            required=True,
-            width="stretch",
-            **_asked(ruleset, f"flow.{name}"),
-        )
-        flag(checked.at(*at, name))
+        _choice(ruleset, checked, f"flow.{name}", (*at, name), segmented=True)
 
     left, right = st.columns(2)
     with left:
-        state.bound(
-            st.number_input,
-            (*at, "payload_kb"),
-            seed=float,
-            min_value=0.0,
-            step=1.0,
-            format="%g",
-            **_asked(ruleset, "flow.payload_kb"),
-        )
-        flag(checked.at(*at, "payload_kb"))
+        _number(ruleset, checked, "flow.payload_kb", (*at, "payload_kb"))
     with right:
-        state.bound(
-            st.number_input,
+        _number(
+            ruleset,
+            checked,
+            "flow.peak_per_second",
             (*at, "peak_per_second"),
             seed=lambda value: None if value is None else float(value),
-            min_value=0.0,
-            step=1.0,
-            format="%g",
             placeholder="Estimated from the daily volume",
-            **_asked(ruleset, "flow.peak_per_second"),
         )
-        flag(checked.at(*at, "peak_per_second"))
