@@ -448,6 +448,10 @@ class _Analysis:
                     hybrid_rule=any(holds(known) for holds in self.rules.hybrid_holds),
                 )
             )
+        self.styles = {state.style for state in self.states}
+        self.style_counts: dict[Style, int] = {}
+        for state in self.states:
+            self.style_counts[state.style] = self.style_counts.get(state.style, 0) + 1
 
     # -- driving ------------------------------------------------------------------------------
 
@@ -513,8 +517,7 @@ class _Analysis:
                     return True
             elif reach.hybrid or lead - reach.swing < margin + _SLACK:
                 return True
-        styles = {state.style for state in self.states}
-        if len(styles) > 1 or styles == {"hybrid"}:
+        if len(self.styles) > 1 or self.styles == {"hybrid"}:
             return False  # the whole stays hybrid while every flow keeps its style
         shift = reach.swing * len(flows) / len(self.states)
         scores = self.result.scores
@@ -542,7 +545,10 @@ class _Analysis:
             for index, reachable in styles.items()
             if (others := reachable - {self.states[index].style})
         }
-        whole_wanted = self._reachable_whole(styles, boxes) - {self.result.recommendation}
+        if self._hybrid_elsewhere(flows):
+            whole_wanted: set[Style] = set()  # the lever cannot move the whole off hybrid
+        else:
+            whole_wanted = self._reachable_whole(styles, boxes) - {self.result.recommendation}
         if not wanted and not whole_wanted:
             return
         lever = make()
@@ -565,6 +571,15 @@ class _Analysis:
                     whole_wanted.discard(outcome)
             if not wanted and not whole_wanted:
                 return
+
+    def _hybrid_elsewhere(self, flows: tuple[int, ...]) -> bool:
+        """Whether the flows the lever leaves alone already make the whole hybrid (they have two
+        styles, or one is hybrid), so that the recommendation is and stays hybrid."""
+        left = dict(self.style_counts)
+        for index in flows:
+            left[self.states[index].style] -= 1
+        styles = [style for style, count in left.items() if count]
+        return len(styles) > 1 or "hybrid" in styles
 
     def _evaluate(
         self, lever: _Lever, rules: tuple[int, ...], value: Any, index: int
