@@ -55,6 +55,7 @@ SEARCH_FACTOR = 1000.0  # numbers are searched within this factor of their curre
 MAX_CONSUMERS = 50
 PLACEHOLDER = "new-consumer"
 INTEGRATION = "integration"
+SCORES_KEPT = 10_000
 
 _SLACK = 0.2  # score points of slack in the bounds, for rounding
 _OUTCOME = {"api": "API-driven", "event": "event-driven", "hybrid": "hybrid"}
@@ -192,6 +193,8 @@ class _Reach:
         "hybrid",
         "rules",
         "swing",
+        "terms",
+        "tests",
     )
 
     def __init__(
@@ -200,10 +203,17 @@ class _Reach:
         rules: tuple[int, ...],
         hybrid: bool,
         swing: float,
+        compiled: Compiled,
     ) -> None:
         self.rules = rules
         self.hybrid = hybrid
         self.swing = swing
+        # Looked up once here rather than for every candidate value: the rules' conditions,
+        # and each rule with its points and side.
+        self.tests = tuple((index, compiled.holds[index]) for index in rules)
+        self.terms = tuple(
+            (index, compiled.points[index], compiled.for_api[index]) for index in rules
+        )
 
 
 class _Prepared:
@@ -216,6 +226,7 @@ class _Prepared:
         "reaches",
         "rule_goals",
         "rules",
+        "scores",
         "settings",
         "tests",
     )
@@ -238,6 +249,17 @@ class _Prepared:
         self.hybrid_goals = hybrid_goals  # the goals the hybrid rules ask about
         self.reaches: dict[tuple[frozenset[str], str], _Reach] = {}
         self.inputs: dict[tuple[bool, bool], tuple[tuple[int, str, _Reach], ...]] = {}
+        self.scores: dict[float, float] = {}
+
+    def score(self, points: float) -> float:
+        """`to_score(points)`, remembered: rounding is slow, and the sums of a rule set's points
+        are few."""
+        known = self.scores.get(points)
+        if known is None:
+            if len(self.scores) >= SCORES_KEPT:
+                self.scores.clear()
+            known = self.scores[points] = to_score(points, self.settings)
+        return known
 
     def flow_inputs(self, polls: bool, estimated_peak: bool) -> tuple[tuple[int, str, _Reach], ...]:
         """A flow's own inputs that some rule reads: their order, name and reach."""
@@ -270,6 +292,7 @@ class _Prepared:
             rules=tuple(indexes),
             hybrid=hybrid,
             swing=to_score(api, self.settings) + to_score(event, self.settings),
+            compiled=rules,
         )
         self.reaches[(feeds, goal)] = reach
         return reach
@@ -422,7 +445,9 @@ class _Analysis:
         self.prepared = _prepare(ruleset)
         self.rules = self.prepared.rules
         self.settings = ruleset.settings
-        self.memo: dict[tuple[str, int, Any], tuple[Style, float, float]] = {}
+        self.owners = {system.id: system.owner for system in assessment.systems}
+        self.flow_inputs: dict[int, _FlowInputs] = {}  # made when a flow's first lever is
+        self.spare: tuple[str, ...] | None = None  # placeholder ids, made when first needed
         self.states: list[_FlowState] = []
         margin = self.settings.style_margin
         for index, (flow, known, scored) in enumerate(
@@ -538,7 +563,7 @@ class _Analysis:
         per_flow: list[list[_Found]],
     ) -> None:
         """Try the lever's values, nearest first, until each reachable outcome has its flip."""
-        boxes = {index: self._box(index, reach.rules) for index in flows}
+        boxes = {index: self._box(index, reach) for index in flows}
         styles = {index: self._reachable(index, box, reach.hybrid) for index, box in boxes.items()}
         wanted = {
             index: others
@@ -554,9 +579,7 @@ class _Analysis:
         lever = make()
         for rank, value in enumerate(lever.values()):
             evaluated = lever.flows if whole_wanted else tuple(wanted)
-            outcomes = {
-                index: self._evaluate(lever, reach.rules, value, index) for index in evaluated
-            }
+            outcomes = {index: self._evaluate(lever, reach, value, index) for index in evaluated}
             for index in list(wanted):
                 style = outcomes[index][0]
                 if style in wanted[index]:
@@ -582,27 +605,22 @@ class _Analysis:
         return len(styles) > 1 or "hybrid" in styles
 
     def _evaluate(
-        self, lever: _Lever, rules: tuple[int, ...], value: Any, index: int
+        self, lever: _Lever, reach: _Reach, value: Any, index: int
     ) -> tuple[Style, float, float]:
-        """The flow's style and scores with the lever set to `value`: only `rules` re-read."""
-        key = (lever.field, index, value)
-        known = self.memo.get(key)
-        if known is not None:
-            return known
+        """The flow's style and scores with the lever set to `value`: only the reach's rules
+        re-read. (Not memoised: a search tries each value once per flow, and no two levers share
+        both a field and a value.)"""
         state = self.states[index]
         facts = state.facts.copy()
         facts.update(lever.patch(value, index))
         held = state.held.copy()
-        holds = self.rules.holds
-        for rule in rules:
-            held[rule] = holds[rule](facts)
+        for rule, holds in reach.tests:
+            held[rule] = holds(facts)
         api_points, event_points = points_of(held, self.rules)
-        api = to_score(api_points, self.settings)
-        event = to_score(event_points, self.settings)
+        api = self.prepared.score(api_points)
+        event = self.prepared.score(event_points)
         style, _ = style_of(api, event, facts, self.rules, self.settings)
-        outcome = (style, api, event)
-        self.memo[key] = outcome
-        return outcome
+        return style, api, event
 
     def _recommendation(self, outcomes: dict[int, tuple[Style, float, float]]) -> Style:
         styles: list[Style] = []
@@ -617,19 +635,20 @@ class _Analysis:
 
     # -- bounds: what can a lever reach at all? ----------------------------------------------
 
-    def _box(self, index: int, rules: tuple[int, ...]) -> _Box:
-        """The lowest and highest scores the flow may get when only `rules` may change."""
+    def _box(self, index: int, reach: _Reach) -> _Box:
+        """The lowest and highest scores the flow may get when only the reach's rules may
+        change."""
         state = self.states[index]
+        held = state.held
         api_low, event_low = state.api_points, state.event_points
         api_high, event_high = api_low, event_low
-        for rule in rules:
-            points = self.rules.points[rule]
-            if self.rules.for_api[rule]:
-                api_low -= points if state.held[rule] else 0.0
-                api_high += 0.0 if state.held[rule] else points
+        for rule, points, for_api in reach.terms:
+            if for_api:
+                api_low -= points if held[rule] else 0.0
+                api_high += 0.0 if held[rule] else points
             else:
-                event_low -= points if state.held[rule] else 0.0
-                event_high += 0.0 if state.held[rule] else points
+                event_low -= points if held[rule] else 0.0
+                event_high += 0.0 if held[rule] else points
         scale = 100.0 / self.settings.saturation  # unrounded: the slack covers rounding
         return (
             min(100.0, max(0.0, api_low) * scale),
@@ -813,7 +832,9 @@ class _Analysis:
 
     def _flow_lever(self, index: int, name: str, order: int) -> _Lever:
         flow = self.states[index].flow
-        inputs = _FlowInputs(self, index)
+        inputs = self.flow_inputs.get(index)
+        if inputs is None:
+            inputs = self.flow_inputs[index] = _FlowInputs(self, index)
         current, patch, values = getattr(inputs, name)()
         return _Lever(
             kind=name,
@@ -825,6 +846,12 @@ class _Analysis:
             values=values,
             subject=flow.id,
         )
+
+    def placeholders(self) -> tuple[str, ...]:
+        """Ids for up to `MAX_CONSUMERS` consumers to add, none of them an existing system's."""
+        if self.spare is None:
+            self.spare = _placeholders(set(self.owners), MAX_CONSUMERS)
+        return self.spare
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -858,7 +885,8 @@ class _FlowInputs:
         self.source = analysis.assessment.system(flow.source)
         self.limit = self.source.api_rate_limit_per_minute
         self.polls = flow.trigger in POLLED_TRIGGERS
-        self.owners = {system.id: system.owner for system in analysis.assessment.systems}
+        self.owners = analysis.owners
+        self.analysis = analysis
 
     def _polled(
         self,
@@ -1031,16 +1059,13 @@ class _FlowInputs:
             if "flow.owners" in self.tests:  # dropping targets may leave only the source's team
                 exact += range(1, current)
             counts = _numbers(points, current, whole=True, low=1.0, exact=exact)
-            added: tuple[str, ...] = ()
             for count in counts:  # made one by one: the search often stops at the first
                 if count > MAX_CONSUMERS:
                     continue
                 if count <= current:
                     yield flow.targets[:count]
                     continue
-                if len(added) < count - current:
-                    added = _placeholders(set(self.owners), MAX_CONSUMERS - current)
-                yield flow.targets + added[: count - current]
+                yield flow.targets + self.analysis.placeholders()[: count - current]
 
         def patch(value: Any, _index: int) -> Facts:
             count = len(value)
