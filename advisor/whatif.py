@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from advisor.engine import (
@@ -55,7 +55,8 @@ SEARCH_FACTOR = 1000.0  # numbers are searched within this factor of their curre
 MAX_CONSUMERS = 50
 PLACEHOLDER = "new-consumer"
 INTEGRATION = "integration"
-SCORES_KEPT = 10_000
+SCORES_KEPT = 10_000  # scores remembered per rule set
+CANDIDATES_KEPT = 10_000  # candidate values remembered
 
 _SLACK = 0.2  # score points of slack in the bounds, for rounding
 _OUTCOME = {"api": "API-driven", "event": "event-driven", "hybrid": "hybrid"}
@@ -220,6 +221,7 @@ class _Prepared:
     """What the search needs to know about a rule set."""
 
     __slots__ = (
+        "crossed",
         "goals",
         "hybrid_goals",
         "inputs",
@@ -229,6 +231,7 @@ class _Prepared:
         "scores",
         "settings",
         "tests",
+        "thresholds_of",
     )
 
     def __init__(
@@ -250,6 +253,25 @@ class _Prepared:
         self.reaches: dict[tuple[frozenset[str], str], _Reach] = {}
         self.inputs: dict[tuple[bool, bool], tuple[tuple[int, str, _Reach], ...]] = {}
         self.scores: dict[float, float] = {}
+        self.thresholds_of: dict[str, tuple[float, ...]] = {}
+        self.crossed: dict[tuple[str, float, bool], tuple[float, ...]] = {}
+
+    def thresholds(self, fact: str) -> tuple[float, ...]:
+        """The numbers that rules compare a fact with."""
+        known = self.thresholds_of.get(fact)
+        if known is None:
+            known = self.thresholds_of[fact] = tuple(_thresholds(self.tests, fact))
+        return known
+
+    def crossings(self, fact: str, current: float, *, whole: bool) -> tuple[float, ...]:
+        """`_crossings` for this rule set, remembered: batch runs meet the same values often."""
+        key = (fact, current, whole)
+        known = self.crossed.get(key)
+        if known is None:
+            if len(self.crossed) >= CANDIDATES_KEPT:
+                self.crossed.clear()
+            known = self.crossed[key] = tuple(_crossings(self.tests, fact, current, whole=whole))
+        return known
 
     def score(self, points: float) -> float:
         """`to_score(points)`, remembered: rounding is slow, and the sums of a rule set's points
@@ -779,7 +801,7 @@ class _Analysis:
 
     def _limit_lever(self, system: System, flows: tuple[int, ...], order: int) -> _Lever:
         current = system.api_rate_limit_per_minute
-        states, tests = self.states, self.prepared.tests
+        states, prepared = self.states, self.prepared
 
         def patch(value: Any, index: int) -> Facts:
             flow = states[index].flow
@@ -796,7 +818,7 @@ class _Analysis:
 
         def values() -> list[Any]:
             exact_fact = "source.api_rate_limit_per_minute"
-            exact = [] if current is None else _crossings(tests, exact_fact, current, whole=True)
+            exact = () if current is None else prepared.crossings(exact_fact, current, whole=True)
             points: list[float] = []
             for index in flows:
                 flow = states[index].flow
@@ -804,7 +826,7 @@ class _Analysis:
                     calls = flow.consumers * SECONDS_A_DAY / flow.max_delay_seconds
                     points += [
                         calls / (t * MINUTES_A_DAY)
-                        for t in _thresholds(tests, "polling.quota_share")
+                        for t in prepared.thresholds("polling.quota_share")
                         if t > 0
                     ]
             if current is None:  # a limit where none is known: the mildest limits first
@@ -813,7 +835,7 @@ class _Analysis:
                 near |= {max(1, math.ceil(point)) for point in finite}
                 near |= {  # the threshold and a step either side, for lt/le/ge/gt alike
                     max(1, int(value) + step)
-                    for value in _thresholds(tests, exact_fact)
+                    for value in prepared.thresholds(exact_fact)
                     for step in (-1, 0, 1)
                 }
                 return sorted(near, reverse=True)
@@ -881,6 +903,7 @@ class _FlowInputs:
         self.flow = flow = state.flow
         self.facts = state.facts
         self.tests = analysis.prepared.tests
+        self.prepared = analysis.prepared
         self.settings = analysis.settings
         self.source = analysis.assessment.system(flow.source)
         self.limit = self.source.api_rate_limit_per_minute
@@ -904,11 +927,11 @@ class _FlowInputs:
             flow.events_per_day if events is None else events,
         )
 
-    def _points(self, fact: str) -> list[float]:
-        return _thresholds(self.tests, fact)
+    def _points(self, fact: str) -> tuple[float, ...]:
+        return self.prepared.thresholds(fact)
 
-    def _crossings(self, fact: str, current: float, *, whole: bool) -> list[float]:
-        return _crossings(self.tests, fact, current, whole=whole)
+    def _crossings(self, fact: str, current: float, *, whole: bool) -> tuple[float, ...]:
+        return self.prepared.crossings(fact, current, whole=whole)
 
     def trigger(self) -> tuple[Any, Patch, _Values]:
         def facts(value: Any) -> Facts:
@@ -940,7 +963,7 @@ class _FlowInputs:
     def max_delay_seconds(self) -> tuple[Any, Patch, _Values]:
         flow = self.flow
 
-        def values() -> list[Any]:
+        def values() -> tuple[Any, ...]:
             exact = self._crossings("flow.max_delay_seconds", flow.max_delay_seconds, whole=False)
             points: list[float] = []
             if self.polls:
@@ -981,7 +1004,7 @@ class _FlowInputs:
         derived_peak = flow.peak_per_second is None
         calls = flow.consumers * SECONDS_A_DAY / flow.max_delay_seconds
 
-        def values() -> list[Any]:
+        def values() -> tuple[Any, ...]:
             exact = self._crossings("flow.events_per_day", flow.events_per_day, whole=True)
             points: list[float] = []
             if derived_peak:
@@ -1057,7 +1080,7 @@ class _FlowInputs:
                     if t < 1
                 ]
             if "flow.owners" in self.tests:  # dropping targets may leave only the source's team
-                exact += range(1, current)
+                exact += tuple(range(1, current))
             counts = _numbers(points, current, whole=True, low=1.0, exact=exact)
             for count in counts:  # made one by one: the search often stops at the first
                 if count > MAX_CONSUMERS:
@@ -1208,7 +1231,21 @@ def _numbers(
     low: float,
     strict: bool = False,
     exact: Iterable[float] = (),
-) -> list[Any]:
+) -> tuple[Any, ...]:
+    """`_candidates`, remembered for the latest `CANDIDATES_KEPT` arguments: batch runs meet
+    the same values often."""
+    return _candidates(tuple(points), current, whole, low, strict, tuple(exact))
+
+
+@lru_cache(maxsize=CANDIDATES_KEPT, typed=True)
+def _candidates(
+    points: tuple[float, ...],
+    current: float,
+    whole: bool,
+    low: float,
+    strict: bool,
+    exact: tuple[float, ...],
+) -> tuple[Any, ...]:
     """Candidate values: `exact` ones, and around each derived threshold in `points` the value
     itself and a step either side (derived facts are rounded, so the crossing may shift).
 
@@ -1239,7 +1276,7 @@ def _numbers(
         elif max(value, current) > SEARCH_FACTOR:
             continue
         allowed.append(int(value) if whole else value)
-    return sorted(allowed, key=lambda value: (abs(value - current), value))
+    return tuple(sorted(allowed, key=lambda value: (abs(value - current), value)))
 
 
 def _step(point: float) -> float:
