@@ -191,10 +191,11 @@ class _Reach:
     it can move a flow's lead (event score minus API score)."""
 
     __slots__ = (
+        "api_terms",
+        "event_terms",
         "hybrid",
         "rules",
         "swing",
-        "terms",
         "tests",
     )
 
@@ -212,8 +213,11 @@ class _Reach:
         # Looked up once here rather than for every candidate value: the rules' conditions,
         # and each rule with its points and side.
         self.tests = tuple((index, compiled.holds[index]) for index in rules)
-        self.terms = tuple(
-            (index, compiled.points[index], compiled.for_api[index]) for index in rules
+        self.api_terms = tuple(
+            (index, compiled.points[index]) for index in rules if compiled.for_api[index]
+        )
+        self.event_terms = tuple(
+            (index, compiled.points[index]) for index in rules if not compiled.for_api[index]
         )
 
 
@@ -499,6 +503,7 @@ class _Analysis:
         self.style_counts: dict[Style, int] = {}
         for state in self.states:
             self.style_counts[state.style] = self.style_counts.get(state.style, 0) + 1
+        self.alone = [self._hybrid_elsewhere((index,)) for index in range(len(self.states))]
 
     # -- driving ------------------------------------------------------------------------------
 
@@ -592,7 +597,7 @@ class _Analysis:
             for index, reachable in styles.items()
             if (others := reachable - {self.states[index].style})
         }
-        if self._hybrid_elsewhere(flows):
+        if self.alone[flows[0]] if len(flows) == 1 else self._hybrid_elsewhere(flows):
             whole_wanted: set[Style] = set()  # the lever cannot move the whole off hybrid
         else:
             whole_wanted = self._reachable_whole(styles, boxes) - {self.result.recommendation}
@@ -664,13 +669,16 @@ class _Analysis:
         held = state.held
         api_low, event_low = state.api_points, state.event_points
         api_high, event_high = api_low, event_low
-        for rule, points, for_api in reach.terms:
-            if for_api:
-                api_low -= points if held[rule] else 0.0
-                api_high += 0.0 if held[rule] else points
+        for rule, points in reach.api_terms:
+            if held[rule]:
+                api_low -= points
             else:
-                event_low -= points if held[rule] else 0.0
-                event_high += 0.0 if held[rule] else points
+                api_high += points
+        for rule, points in reach.event_terms:
+            if held[rule]:
+                event_low -= points
+            else:
+                event_high += points
         scale = 100.0 / self.settings.saturation  # unrounded: the slack covers rounding
         return (
             min(100.0, max(0.0, api_low) * scale),
