@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from advisor.engine import (
@@ -55,6 +55,8 @@ SEARCH_FACTOR = 1000.0  # numbers are searched within this factor of their curre
 MAX_CONSUMERS = 50
 PLACEHOLDER = "new-consumer"
 INTEGRATION = "integration"
+SCORES_KEPT = 10_000  # scores remembered per rule set
+CANDIDATES_KEPT = 10_000  # candidate values remembered
 
 _SLACK = 0.2  # score points of slack in the bounds, for rounding
 _OUTCOME = {"api": "API-driven", "event": "event-driven", "hybrid": "hybrid"}
@@ -189,9 +191,12 @@ class _Reach:
     it can move a flow's lead (event score minus API score)."""
 
     __slots__ = (
+        "api_terms",
+        "event_terms",
         "hybrid",
         "rules",
         "swing",
+        "tests",
     )
 
     def __init__(
@@ -200,24 +205,37 @@ class _Reach:
         rules: tuple[int, ...],
         hybrid: bool,
         swing: float,
+        compiled: Compiled,
     ) -> None:
         self.rules = rules
         self.hybrid = hybrid
         self.swing = swing
+        # Looked up once here rather than for every candidate value: the rules' conditions,
+        # and each rule with its points and side.
+        self.tests = tuple((index, compiled.holds[index]) for index in rules)
+        self.api_terms = tuple(
+            (index, compiled.points[index]) for index in rules if compiled.for_api[index]
+        )
+        self.event_terms = tuple(
+            (index, compiled.points[index]) for index in rules if not compiled.for_api[index]
+        )
 
 
 class _Prepared:
     """What the search needs to know about a rule set."""
 
     __slots__ = (
+        "crossed",
         "goals",
         "hybrid_goals",
         "inputs",
         "reaches",
         "rule_goals",
         "rules",
+        "scores",
         "settings",
         "tests",
+        "thresholds_of",
     )
 
     def __init__(
@@ -238,6 +256,36 @@ class _Prepared:
         self.hybrid_goals = hybrid_goals  # the goals the hybrid rules ask about
         self.reaches: dict[tuple[frozenset[str], str], _Reach] = {}
         self.inputs: dict[tuple[bool, bool], tuple[tuple[int, str, _Reach], ...]] = {}
+        self.scores: dict[float, float] = {}
+        self.thresholds_of: dict[str, tuple[float, ...]] = {}
+        self.crossed: dict[tuple[str, float, bool], tuple[float, ...]] = {}
+
+    def thresholds(self, fact: str) -> tuple[float, ...]:
+        """The numbers that rules compare a fact with."""
+        known = self.thresholds_of.get(fact)
+        if known is None:
+            known = self.thresholds_of[fact] = tuple(_thresholds(self.tests, fact))
+        return known
+
+    def crossings(self, fact: str, current: float, *, whole: bool) -> tuple[float, ...]:
+        """`_crossings` for this rule set, remembered: batch runs meet the same values often."""
+        key = (fact, current, whole)
+        known = self.crossed.get(key)
+        if known is None:
+            if len(self.crossed) >= CANDIDATES_KEPT:
+                self.crossed.clear()
+            known = self.crossed[key] = tuple(_crossings(self.tests, fact, current, whole=whole))
+        return known
+
+    def score(self, points: float) -> float:
+        """`to_score(points)`, remembered: rounding is slow, and the sums of a rule set's points
+        are few."""
+        known = self.scores.get(points)
+        if known is None:
+            if len(self.scores) >= SCORES_KEPT:
+                self.scores.clear()
+            known = self.scores[points] = to_score(points, self.settings)
+        return known
 
     def flow_inputs(self, polls: bool, estimated_peak: bool) -> tuple[tuple[int, str, _Reach], ...]:
         """A flow's own inputs that some rule reads: their order, name and reach."""
@@ -270,6 +318,7 @@ class _Prepared:
             rules=tuple(indexes),
             hybrid=hybrid,
             swing=to_score(api, self.settings) + to_score(event, self.settings),
+            compiled=rules,
         )
         self.reaches[(feeds, goal)] = reach
         return reach
@@ -422,7 +471,9 @@ class _Analysis:
         self.prepared = _prepare(ruleset)
         self.rules = self.prepared.rules
         self.settings = ruleset.settings
-        self.memo: dict[tuple[str, int, Any], tuple[Style, float, float]] = {}
+        self.owners = {system.id: system.owner for system in assessment.systems}
+        self.flow_inputs: dict[int, _FlowInputs] = {}  # made when a flow's first lever is
+        self.spare: tuple[str, ...] | None = None  # placeholder ids, made when first needed
         self.states: list[_FlowState] = []
         margin = self.settings.style_margin
         for index, (flow, known, scored) in enumerate(
@@ -448,6 +499,11 @@ class _Analysis:
                     hybrid_rule=any(holds(known) for holds in self.rules.hybrid_holds),
                 )
             )
+        self.styles = {state.style for state in self.states}
+        self.style_counts: dict[Style, int] = {}
+        for state in self.states:
+            self.style_counts[state.style] = self.style_counts.get(state.style, 0) + 1
+        self.alone = [self._hybrid_elsewhere((index,)) for index in range(len(self.states))]
 
     # -- driving ------------------------------------------------------------------------------
 
@@ -513,8 +569,7 @@ class _Analysis:
                     return True
             elif reach.hybrid or lead - reach.swing < margin + _SLACK:
                 return True
-        styles = {state.style for state in self.states}
-        if len(styles) > 1 or styles == {"hybrid"}:
+        if len(self.styles) > 1 or self.styles == {"hybrid"}:
             return False  # the whole stays hybrid while every flow keeps its style
         shift = reach.swing * len(flows) / len(self.states)
         scores = self.result.scores
@@ -535,22 +590,23 @@ class _Analysis:
         per_flow: list[list[_Found]],
     ) -> None:
         """Try the lever's values, nearest first, until each reachable outcome has its flip."""
-        boxes = {index: self._box(index, reach.rules) for index in flows}
+        boxes = {index: self._box(index, reach) for index in flows}
         styles = {index: self._reachable(index, box, reach.hybrid) for index, box in boxes.items()}
         wanted = {
             index: others
             for index, reachable in styles.items()
             if (others := reachable - {self.states[index].style})
         }
-        whole_wanted = self._reachable_whole(styles, boxes) - {self.result.recommendation}
+        if self.alone[flows[0]] if len(flows) == 1 else self._hybrid_elsewhere(flows):
+            whole_wanted: set[Style] = set()  # the lever cannot move the whole off hybrid
+        else:
+            whole_wanted = self._reachable_whole(styles, boxes) - {self.result.recommendation}
         if not wanted and not whole_wanted:
             return
         lever = make()
         for rank, value in enumerate(lever.values()):
             evaluated = lever.flows if whole_wanted else tuple(wanted)
-            outcomes = {
-                index: self._evaluate(lever, reach.rules, value, index) for index in evaluated
-            }
+            outcomes = {index: self._evaluate(lever, reach, value, index) for index in evaluated}
             for index in list(wanted):
                 style = outcomes[index][0]
                 if style in wanted[index]:
@@ -566,28 +622,32 @@ class _Analysis:
             if not wanted and not whole_wanted:
                 return
 
+    def _hybrid_elsewhere(self, flows: tuple[int, ...]) -> bool:
+        """Whether the flows the lever leaves alone already make the whole hybrid (they have two
+        styles, or one is hybrid), so that the recommendation is and stays hybrid."""
+        left = dict(self.style_counts)
+        for index in flows:
+            left[self.states[index].style] -= 1
+        styles = [style for style, count in left.items() if count]
+        return len(styles) > 1 or "hybrid" in styles
+
     def _evaluate(
-        self, lever: _Lever, rules: tuple[int, ...], value: Any, index: int
+        self, lever: _Lever, reach: _Reach, value: Any, index: int
     ) -> tuple[Style, float, float]:
-        """The flow's style and scores with the lever set to `value`: only `rules` re-read."""
-        key = (lever.field, index, value)
-        known = self.memo.get(key)
-        if known is not None:
-            return known
+        """The flow's style and scores with the lever set to `value`: only the reach's rules
+        re-read. (Not memoised: a search tries each value once per flow, and no two levers share
+        both a field and a value.)"""
         state = self.states[index]
         facts = state.facts.copy()
         facts.update(lever.patch(value, index))
         held = state.held.copy()
-        holds = self.rules.holds
-        for rule in rules:
-            held[rule] = holds[rule](facts)
+        for rule, holds in reach.tests:
+            held[rule] = holds(facts)
         api_points, event_points = points_of(held, self.rules)
-        api = to_score(api_points, self.settings)
-        event = to_score(event_points, self.settings)
+        api = self.prepared.score(api_points)
+        event = self.prepared.score(event_points)
         style, _ = style_of(api, event, facts, self.rules, self.settings)
-        outcome = (style, api, event)
-        self.memo[key] = outcome
-        return outcome
+        return style, api, event
 
     def _recommendation(self, outcomes: dict[int, tuple[Style, float, float]]) -> Style:
         styles: list[Style] = []
@@ -602,19 +662,23 @@ class _Analysis:
 
     # -- bounds: what can a lever reach at all? ----------------------------------------------
 
-    def _box(self, index: int, rules: tuple[int, ...]) -> _Box:
-        """The lowest and highest scores the flow may get when only `rules` may change."""
+    def _box(self, index: int, reach: _Reach) -> _Box:
+        """The lowest and highest scores the flow may get when only the reach's rules may
+        change."""
         state = self.states[index]
+        held = state.held
         api_low, event_low = state.api_points, state.event_points
         api_high, event_high = api_low, event_low
-        for rule in rules:
-            points = self.rules.points[rule]
-            if self.rules.for_api[rule]:
-                api_low -= points if state.held[rule] else 0.0
-                api_high += 0.0 if state.held[rule] else points
+        for rule, points in reach.api_terms:
+            if held[rule]:
+                api_low -= points
             else:
-                event_low -= points if state.held[rule] else 0.0
-                event_high += 0.0 if state.held[rule] else points
+                api_high += points
+        for rule, points in reach.event_terms:
+            if held[rule]:
+                event_low -= points
+            else:
+                event_high += points
         scale = 100.0 / self.settings.saturation  # unrounded: the slack covers rounding
         return (
             min(100.0, max(0.0, api_low) * scale),
@@ -745,7 +809,7 @@ class _Analysis:
 
     def _limit_lever(self, system: System, flows: tuple[int, ...], order: int) -> _Lever:
         current = system.api_rate_limit_per_minute
-        states, tests = self.states, self.prepared.tests
+        states, prepared = self.states, self.prepared
 
         def patch(value: Any, index: int) -> Facts:
             flow = states[index].flow
@@ -762,7 +826,7 @@ class _Analysis:
 
         def values() -> list[Any]:
             exact_fact = "source.api_rate_limit_per_minute"
-            exact = [] if current is None else _crossings(tests, exact_fact, current, whole=True)
+            exact = () if current is None else prepared.crossings(exact_fact, current, whole=True)
             points: list[float] = []
             for index in flows:
                 flow = states[index].flow
@@ -770,7 +834,7 @@ class _Analysis:
                     calls = flow.consumers * SECONDS_A_DAY / flow.max_delay_seconds
                     points += [
                         calls / (t * MINUTES_A_DAY)
-                        for t in _thresholds(tests, "polling.quota_share")
+                        for t in prepared.thresholds("polling.quota_share")
                         if t > 0
                     ]
             if current is None:  # a limit where none is known: the mildest limits first
@@ -779,7 +843,7 @@ class _Analysis:
                 near |= {max(1, math.ceil(point)) for point in finite}
                 near |= {  # the threshold and a step either side, for lt/le/ge/gt alike
                     max(1, int(value) + step)
-                    for value in _thresholds(tests, exact_fact)
+                    for value in prepared.thresholds(exact_fact)
                     for step in (-1, 0, 1)
                 }
                 return sorted(near, reverse=True)
@@ -798,7 +862,9 @@ class _Analysis:
 
     def _flow_lever(self, index: int, name: str, order: int) -> _Lever:
         flow = self.states[index].flow
-        inputs = _FlowInputs(self, index)
+        inputs = self.flow_inputs.get(index)
+        if inputs is None:
+            inputs = self.flow_inputs[index] = _FlowInputs(self, index)
         current, patch, values = getattr(inputs, name)()
         return _Lever(
             kind=name,
@@ -810,6 +876,12 @@ class _Analysis:
             values=values,
             subject=flow.id,
         )
+
+    def placeholders(self) -> tuple[str, ...]:
+        """Ids for up to `MAX_CONSUMERS` consumers to add, none of them an existing system's."""
+        if self.spare is None:
+            self.spare = _placeholders(set(self.owners), MAX_CONSUMERS)
+        return self.spare
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -839,11 +911,13 @@ class _FlowInputs:
         self.flow = flow = state.flow
         self.facts = state.facts
         self.tests = analysis.prepared.tests
+        self.prepared = analysis.prepared
         self.settings = analysis.settings
         self.source = analysis.assessment.system(flow.source)
         self.limit = self.source.api_rate_limit_per_minute
         self.polls = flow.trigger in POLLED_TRIGGERS
-        self.owners = {system.id: system.owner for system in analysis.assessment.systems}
+        self.owners = analysis.owners
+        self.analysis = analysis
 
     def _polled(
         self,
@@ -861,11 +935,11 @@ class _FlowInputs:
             flow.events_per_day if events is None else events,
         )
 
-    def _points(self, fact: str) -> list[float]:
-        return _thresholds(self.tests, fact)
+    def _points(self, fact: str) -> tuple[float, ...]:
+        return self.prepared.thresholds(fact)
 
-    def _crossings(self, fact: str, current: float, *, whole: bool) -> list[float]:
-        return _crossings(self.tests, fact, current, whole=whole)
+    def _crossings(self, fact: str, current: float, *, whole: bool) -> tuple[float, ...]:
+        return self.prepared.crossings(fact, current, whole=whole)
 
     def trigger(self) -> tuple[Any, Patch, _Values]:
         def facts(value: Any) -> Facts:
@@ -897,7 +971,7 @@ class _FlowInputs:
     def max_delay_seconds(self) -> tuple[Any, Patch, _Values]:
         flow = self.flow
 
-        def values() -> list[Any]:
+        def values() -> tuple[Any, ...]:
             exact = self._crossings("flow.max_delay_seconds", flow.max_delay_seconds, whole=False)
             points: list[float] = []
             if self.polls:
@@ -938,7 +1012,7 @@ class _FlowInputs:
         derived_peak = flow.peak_per_second is None
         calls = flow.consumers * SECONDS_A_DAY / flow.max_delay_seconds
 
-        def values() -> list[Any]:
+        def values() -> tuple[Any, ...]:
             exact = self._crossings("flow.events_per_day", flow.events_per_day, whole=True)
             points: list[float] = []
             if derived_peak:
@@ -1014,18 +1088,15 @@ class _FlowInputs:
                     if t < 1
                 ]
             if "flow.owners" in self.tests:  # dropping targets may leave only the source's team
-                exact += range(1, current)
+                exact += tuple(range(1, current))
             counts = _numbers(points, current, whole=True, low=1.0, exact=exact)
-            added: tuple[str, ...] = ()
             for count in counts:  # made one by one: the search often stops at the first
                 if count > MAX_CONSUMERS:
                     continue
                 if count <= current:
                     yield flow.targets[:count]
                     continue
-                if len(added) < count - current:
-                    added = _placeholders(set(self.owners), MAX_CONSUMERS - current)
-                yield flow.targets + added[: count - current]
+                yield flow.targets + self.analysis.placeholders()[: count - current]
 
         def patch(value: Any, _index: int) -> Facts:
             count = len(value)
@@ -1168,7 +1239,21 @@ def _numbers(
     low: float,
     strict: bool = False,
     exact: Iterable[float] = (),
-) -> list[Any]:
+) -> tuple[Any, ...]:
+    """`_candidates`, remembered for the latest `CANDIDATES_KEPT` arguments: batch runs meet
+    the same values often."""
+    return _candidates(tuple(points), current, whole, low, strict, tuple(exact))
+
+
+@lru_cache(maxsize=CANDIDATES_KEPT, typed=True)
+def _candidates(
+    points: tuple[float, ...],
+    current: float,
+    whole: bool,
+    low: float,
+    strict: bool,
+    exact: tuple[float, ...],
+) -> tuple[Any, ...]:
     """Candidate values: `exact` ones, and around each derived threshold in `points` the value
     itself and a step either side (derived facts are rounded, so the crossing may shift).
 
@@ -1199,7 +1284,7 @@ def _numbers(
         elif max(value, current) > SEARCH_FACTOR:
             continue
         allowed.append(int(value) if whole else value)
-    return sorted(allowed, key=lambda value: (abs(value - current), value))
+    return tuple(sorted(allowed, key=lambda value: (abs(value - current), value)))
 
 
 def _step(point: float) -> float:
