@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from itertools import compress, repeat
 
 from advisor._numbers import fmean
-from advisor.facts import MINUTES_A_DAY, SECONDS_A_DAY, Facts, FactValue
+from advisor.facts import Facts, FactValue, derive
 from advisor.models import (
     Assessment,
     Broker,
@@ -43,8 +43,6 @@ from advisor.ruleset import (
     fill,
     placeholders,
 )
-
-POLLED_TRIGGERS = frozenset({"data_change", "telemetry"})
 
 
 def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) -> Result:
@@ -78,100 +76,8 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
 
 
 def flow_facts(assessment: Assessment, flow: Flow, settings: Settings) -> dict[str, FactValue]:
-    """Everything a rule may ask about one flow, as named facts."""
-    source = assessment.system(flow.source)
-    context = assessment.context
-    limit = source.api_rate_limit_per_minute
-    events = float(flow.events_per_day)
-    consumers = float(flow.consumers)
-    facts: dict[str, FactValue] = {
-        "flow.trigger": flow.trigger,
-        "flow.needs_response": flow.needs_response,
-        "flow.max_delay_seconds": flow.max_delay_seconds,
-        "flow.events_per_day": events,
-        "flow.peak_per_second": (
-            estimated_peak(events, settings)
-            if flow.peak_per_second is None
-            else flow.peak_per_second
-        ),
-        "flow.consistency": flow.consistency,
-        "flow.ordering": flow.ordering,
-        "flow.payload_kb": flow.payload_kb,
-        "flow.consumers": consumers,
-        "flow.owners": _owners(assessment, flow),
-        "source.emits_events": source.emits_events,
-        "source.api_rate_limit_per_minute": None if limit is None else float(limit),
-        "context.stage": context.stage,
-        "context.team_event_experience": context.team_event_experience,
-        "context.cloud": context.cloud,
-        "context.existing_broker": context.existing_broker,
-        "context.goals": frozenset(context.goals),
-    }
-    facts.update(
-        polling_facts(flow.trigger, consumers, flow.max_delay_seconds, limit, flow.events_per_day)
-    )
-    return facts
-
-
-def estimated_peak(events_per_day: float, settings: Settings) -> float:
-    """The busiest second when a flow gives none: `peak_factor` average seconds."""
-    return events_per_day / SECONDS_A_DAY * settings.peak_factor
-
-
-def polling_numbers(
-    trigger: str, consumers: float, max_delay_seconds: float, limit: float | None, events: float
-) -> tuple[float, float | None, float] | None:
-    """Calls a day, share of the daily quota (None without a limit) and wasted calls a day.
-
-    None where polling is not meaningful: only for data changes and telemetry must the
-    targets learn of changes in the source.
-    """
-    if trigger not in POLLED_TRIGGERS:
-        return None
-    calls = consumers * SECONDS_A_DAY / max_delay_seconds
-    return (
-        round(calls, 1),
-        None if limit is None else round(calls / (limit * MINUTES_A_DAY), 4),
-        round(max(0.0, calls - events), 1),
-    )
-
-
-def polling_facts(
-    trigger: str, consumers: float, max_delay_seconds: float, limit: float | None, events: float
-) -> dict[str, FactValue]:
-    """The `polling.*` facts of one flow."""
-    numbers = polling_numbers(trigger, consumers, max_delay_seconds, limit, events)
-    if numbers is None:
-        return {
-            "polling.applies": False,
-            "polling.calls_per_day": None,
-            "polling.quota_share": None,
-            "polling.wasted_calls_per_day": None,
-            "polling.waste_ratio": None,
-        }
-    calls, share, wasted = numbers
-    return {
-        "polling.applies": True,
-        "polling.calls_per_day": calls,
-        "polling.quota_share": share,
-        "polling.wasted_calls_per_day": wasted,
-        "polling.waste_ratio": wasted / calls if calls else None,
-    }
-
-
-def _owners(assessment: Assessment, flow: Flow) -> str:
-    return owners_of(
-        assessment.system(flow.source).owner,
-        [assessment.system(target).owner for target in flow.targets],
-    )
-
-
-def owners_of(source_owner: str | None, target_owners: Sequence[str | None]) -> str:
-    """same, different or unknown: whether the targets belong to the source's owner."""
-    known = [owner for owner in target_owners if owner is not None]
-    if source_owner is None or not known:
-        return "unknown"
-    return "different" if any(owner != source_owner for owner in known) else "same"
+    """Everything a rule may ask about one flow, as named facts (`advisor.facts.derive`)."""
+    return derive(assessment, flow, settings.peak_factor)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,7 +219,7 @@ def _polling_from(facts: dict[str, FactValue]) -> Polling | None:
     )
     assert isinstance(calls, float) and isinstance(wasted, float)
     assert share is None or isinstance(share, float)
-    return Polling(calls_per_day=calls, quota_share=share, wasted_calls_per_day=wasted)
+    return Polling(calls_per_day=int(calls), quota_share=share, wasted_calls_per_day=int(wasted))
 
 
 def decide(

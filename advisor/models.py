@@ -32,11 +32,13 @@ Goal = Literal[
     "rate_limit_relief",
 ]
 Trigger = Literal["user_action", "data_change", "schedule", "telemetry"]
+Initiator = Literal["source", "target"]
 Consistency = Literal["strong", "eventual"]
 Ordering = Literal["none", "per_key", "global"]
 Style = Literal["api", "event", "hybrid"]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+MAX_POLLED_ITEMS = 10_000_000
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
 
 
@@ -109,10 +111,31 @@ class Flow(_Frozen):
     consistency: Consistency = Field("eventual", description="Must targets agree at once?")
     ordering: Ordering = Field("none", description="Which messages must arrive in order.")
     payload_kb: float = Field(1, gt=0, description="Typical size of one message, in KB.")
+    initiator: Initiator | None = Field(
+        None,
+        description="Which side starts the exchange: source (it sends, pushes or calls the "
+        "targets) or target (the targets call the source, as in a lookup or a scheduled pull). "
+        "Omitted: target for a schedule, source otherwise.",
+    )
+    items_polled_one_by_one: int = Field(
+        1,
+        ge=1,
+        le=MAX_POLLED_ITEMS,
+        description="How many items a poller would have to ask about one at a time, where the "
+        "source's API has no 'changes since' query (3,000 parcels tracked one by one). "
+        "Multiplies the polling bill.",
+    )
 
     @property
     def consumers(self) -> int:
         return len(self.targets)
+
+    @property
+    def caller(self) -> Initiator:
+        """The side that starts the exchange, with the default by trigger filled in."""
+        if self.initiator is not None:
+            return self.initiator
+        return "target" if self.trigger == "schedule" else "source"
 
 
 class Assessment(_Frozen):
@@ -227,11 +250,11 @@ class Reason(_Frozen):
 class Polling(_Frozen):
     """What keeping the targets fresh by polling the source would cost."""
 
-    calls_per_day: float
+    calls_per_day: int = Field(description="Polls a day that keep every target within the delay.")
     quota_share: float | None = Field(
         description="Share of the source's daily API quota; null when it has no known limit."
     )
-    wasted_calls_per_day: float = Field(description="Polls that would find nothing new.")
+    wasted_calls_per_day: int = Field(description="Polls that would find nothing new.")
 
 
 class StyleDecision(_Frozen):

@@ -30,6 +30,7 @@ from advisor.models import (
     Experience,
     Flow,
     Goal,
+    Initiator,
     Ordering,
     Stage,
     System,
@@ -75,6 +76,10 @@ _CHOICE_NAMES: dict[str, dict[str, str]] = {
         "schedule": "A schedule",
         "telemetry": "Telemetry",
     },
+    "flow.initiator": {
+        "source": "The source (it sends or calls)",
+        "target": "The targets (they call the source)",
+    },
     "flow.consistency": {
         "eventual": "No, they may lag (eventual)",
         "strong": "Yes, at once (strong)",
@@ -93,6 +98,7 @@ _CHOICE_VALUES: dict[str, Any] = {
     "context.existing_broker": BrokerId,
     "context.goals": Goal,
     "flow.trigger": Trigger,
+    "flow.initiator": Initiator,
     "flow.consistency": Consistency,
     "flow.ordering": Ordering,
 }
@@ -209,7 +215,7 @@ def _flow_data(flow: Mapping[str, Any]) -> dict[str, Any]:
             value = _text(value)
         elif name == "targets":
             value = list(value or [])
-        elif name == "events_per_day":
+        elif name in ("events_per_day", "items_polled_one_by_one"):
             value = _whole(value)
         if value is not None:
             data[name] = value

@@ -33,20 +33,27 @@ from functools import cache, lru_cache, partial
 from typing import Any
 
 from advisor.engine import (
-    POLLED_TRIGGERS,
     Compiled,
     compiled,
-    estimated_peak,
     flow_facts,
     mean_score,
-    owners_of,
     points_of,
-    polling_facts,
     recommendation_of,
     style_of,
     to_score,
 )
-from advisor.facts import FACTS, MINUTES_A_DAY, SECONDS_A_DAY, FactValue, format_number
+from advisor.facts import (
+    FACTS,
+    MINUTES_A_DAY,
+    POLLED_TRIGGERS,
+    FactValue,
+    delay_for_polls,
+    estimated_peak,
+    format_number,
+    owners_of,
+    polling_facts,
+    polls_a_day,
+)
 from advisor.models import Assessment, Change, Flow, Result, Style, System
 from advisor.ruleset import Condition, Predicate, Ruleset, Settings, compile_condition
 
@@ -821,6 +828,7 @@ class _Analysis:
                     flow.max_delay_seconds,
                     value,
                     flow.events_per_day,
+                    flow.items_polled_one_by_one,
                 ),
             }
 
@@ -831,7 +839,9 @@ class _Analysis:
             for index in flows:
                 flow = states[index].flow
                 if flow.trigger in POLLED_TRIGGERS:
-                    calls = flow.consumers * SECONDS_A_DAY / flow.max_delay_seconds
+                    calls = polls_a_day(
+                        flow.consumers, flow.max_delay_seconds, flow.items_polled_one_by_one
+                    )
                     points += [
                         calls / (t * MINUTES_A_DAY)
                         for t in prepared.thresholds("polling.quota_share")
@@ -933,6 +943,7 @@ class _FlowInputs:
             flow.max_delay_seconds if delay is None else delay,
             self.limit,
             flow.events_per_day if events is None else events,
+            flow.items_polled_one_by_one,
         )
 
     def _points(self, fact: str) -> tuple[float, ...]:
@@ -975,22 +986,26 @@ class _FlowInputs:
             exact = self._crossings("flow.max_delay_seconds", flow.max_delay_seconds, whole=False)
             points: list[float] = []
             if self.polls:
-                per_call = flow.consumers * SECONDS_A_DAY
+                consumers, items = flow.consumers, flow.items_polled_one_by_one
                 events = flow.events_per_day
-                points += [per_call / t for t in self._points("polling.calls_per_day") if t > 0]
+
+                def delay(calls: float) -> float:
+                    return delay_for_polls(calls, consumers, items)
+
+                points += [delay(t) for t in self._points("polling.calls_per_day") if t > 0]
                 if self.limit is not None:
                     quota = self.limit * MINUTES_A_DAY
                     points += [
-                        per_call / (t * quota) for t in self._points("polling.quota_share") if t > 0
+                        delay(t * quota) for t in self._points("polling.quota_share") if t > 0
                     ]
                 points += [
-                    per_call / (events + t)
+                    delay(events + t)
                     for t in self._points("polling.wasted_calls_per_day")
                     if events + t > 0
                 ]
                 if events > 0:
                     points += [
-                        per_call * (1 - t) / events
+                        delay(events / (1 - t))
                         for t in self._points("polling.waste_ratio")
                         if t < 1
                     ]
@@ -1010,13 +1025,13 @@ class _FlowInputs:
     def events_per_day(self) -> tuple[Any, Patch, _Values]:
         flow = self.flow
         derived_peak = flow.peak_per_second is None
-        calls = flow.consumers * SECONDS_A_DAY / flow.max_delay_seconds
+        calls = polls_a_day(flow.consumers, flow.max_delay_seconds, flow.items_polled_one_by_one)
 
         def values() -> tuple[Any, ...]:
             exact = self._crossings("flow.events_per_day", flow.events_per_day, whole=True)
             points: list[float] = []
             if derived_peak:
-                factor = SECONDS_A_DAY / self.settings.peak_factor
+                factor = 1 / estimated_peak(1.0, self.settings.peak_factor)
                 points += [t * factor for t in self._points("flow.peak_per_second")]
             if self.polls:
                 points += [calls - t for t in self._points("polling.wasted_calls_per_day")]
@@ -1026,7 +1041,9 @@ class _FlowInputs:
         def patch(value: Any, _index: int) -> Facts:
             facts: Facts = {"flow.events_per_day": float(value), **self._polled(events=value)}
             if derived_peak:
-                facts["flow.peak_per_second"] = estimated_peak(float(value), self.settings)
+                facts["flow.peak_per_second"] = estimated_peak(
+                    float(value), self.settings.peak_factor
+                )
             return facts
 
         return flow.events_per_day, patch, values
@@ -1070,20 +1087,21 @@ class _FlowInputs:
             exact = self._crossings("flow.consumers", current, whole=True)
             points: list[float] = []
             if self.polls:
-                delay, events = flow.max_delay_seconds, flow.events_per_day
-                points += [t * delay / SECONDS_A_DAY for t in self._points("polling.calls_per_day")]
+                events = flow.events_per_day
+                per_consumer = polls_a_day(1, flow.max_delay_seconds, flow.items_polled_one_by_one)
+
+                def consumers(calls: float) -> float:
+                    return calls / per_consumer
+
+                points += [consumers(t) for t in self._points("polling.calls_per_day")]
                 if self.limit is not None:
                     quota = self.limit * MINUTES_A_DAY
-                    points += [
-                        t * quota * delay / SECONDS_A_DAY
-                        for t in self._points("polling.quota_share")
-                    ]
+                    points += [consumers(t * quota) for t in self._points("polling.quota_share")]
                 points += [
-                    (events + t) * delay / SECONDS_A_DAY
-                    for t in self._points("polling.wasted_calls_per_day")
+                    consumers(events + t) for t in self._points("polling.wasted_calls_per_day")
                 ]
                 points += [
-                    events * delay / (SECONDS_A_DAY * (1 - t))
+                    consumers(events / (1 - t))
                     for t in self._points("polling.waste_ratio")
                     if t < 1
                 ]

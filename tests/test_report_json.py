@@ -34,9 +34,12 @@ NUMBERS = st.one_of(  # results hold finite numbers only (the models refuse othe
 )
 
 
-@given(NUMBERS, st.one_of(st.none(), NUMBERS), NUMBERS, NUMBERS, st.text())
+COUNTS = st.integers(min_value=0, max_value=10**18)  # polling counts are whole numbers
+
+
+@given(COUNTS, st.one_of(st.none(), NUMBERS), COUNTS, NUMBERS, st.text())
 def test_any_numbers_and_text(
-    calls: float, share: float | None, wasted: float, points: float, text: str
+    calls: int, share: float | None, wasted: int, points: float, text: str
 ) -> None:
     scores = Scores(api=12.5, event=0.0)
     flow = FlowResult(

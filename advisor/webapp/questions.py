@@ -330,6 +330,16 @@ def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
     _choice(ruleset, checked, "flow.trigger", (*at, "trigger"), segmented=True)
     asked = _asked(ruleset, "flow.needs_response")
     _ask(checked, st.toggle, (*at, "needs_response"), **asked)
+    callers = choices(ruleset, "flow.initiator")
+    _ask(  # none chosen: the default by trigger
+        checked,
+        st.segmented_control,
+        (*at, "initiator"),
+        options=list(callers),
+        format_func=callers.__getitem__,
+        width="stretch",
+        **_asked(ruleset, "flow.initiator"),
+    )
 
     left, right = st.columns(2)
     with left:
@@ -371,3 +381,13 @@ def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
             seed=lambda value: None if value is None else float(value),
             placeholder="Estimated from the daily volume",
         )
+    _number(
+        ruleset,
+        checked,
+        "flow.items_polled_one_by_one",
+        (*at, "items_polled_one_by_one"),
+        seed=int,
+        min_value=1,
+        step=1,
+        format=None,
+    )
