@@ -3,12 +3,13 @@
 How a flow is decided (the numbers come from the rules' `scoring` section):
 1. Every rule whose condition holds gives its points to one side; a side's score is its points
    as a share of `saturation`, capped at 100.
-2. A side that leads by `style_margin` or more decides the flow, except that an event-leaning
-   flow becomes hybrid (thin event plus API call-back) when a hybrid rule holds. A closer call is
-   hybrid when both scores reach `hybrid_floor`, otherwise it goes to the leader (API on a tie).
+2. A side that leads by `style_margin` or more decides the flow. A closer call is hybrid when
+   both scores reach `hybrid_floor`, otherwise it goes to the leader (API on a tie). Wherever
+   events win, the flow is hybrid instead (thin event plus API call-back) when a hybrid rule
+   holds, so that a large payload is never a pure event flow however the call went.
 3. Confidence is 0.5 + 0.5 x min(1, lead / (style_margin + confidence_span)).
-The integration's scores and confidence are the means over its flows; it is api or event when
-every flow agrees, hybrid otherwise.
+The integration is api when every flow is api, event when every flow is event, and hybrid
+otherwise; its scores and confidence are the means over its flows.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
     ]
     result = Result(
         name=assessment.name,
-        recommendation=recommend(flows, ruleset.settings),
+        recommendation=recommend(flows),
         confidence=round(fmean(flow.confidence for flow in flows), 2),
         scores=_mean_scores(flows),
         flows=tuple(flows),
@@ -269,16 +270,18 @@ def style_of(
     """The style from two scores, and how: a hybrid rule's index, "margin" or "floor"."""
     lead = event - api
     margin = settings.style_margin
-    if lead >= margin:
-        for index, holds in enumerate(rules.hybrid_holds):
-            if holds(facts):
-                return "hybrid", index
-        return "event", "margin"
     if -lead >= margin:
         return "api", "margin"
-    if min(api, event) >= settings.hybrid_floor:
+    if lead < margin and min(api, event) >= settings.hybrid_floor:
         return "hybrid", "floor"
-    return ("event" if lead > 0 else "api"), "floor"
+    if lead <= 0:
+        return "api", "floor"
+    # Events win, by the margin or in a close call: still a thin event plus an API call-back
+    # where a hybrid rule holds (a payload too large for a broker, a follow-up that must agree).
+    for index, holds in enumerate(rules.hybrid_holds):
+        if holds(facts):
+            return "hybrid", index
+    return "event", ("margin" if lead >= margin else "floor")
 
 
 def confidence(scores: Scores, settings: Settings) -> float:
@@ -286,23 +289,18 @@ def confidence(scores: Scores, settings: Settings) -> float:
     return round(0.5 + 0.5 * min(1.0, lead / (settings.style_margin + settings.confidence_span)), 2)
 
 
-def recommend(flows: Sequence[FlowResult], settings: Settings) -> Style:
-    """api or event when every flow agrees; hybrid when they split or the whole is even."""
-    whole = _mean_scores(flows)
-    return recommendation_of([flow.style for flow in flows], whole.api, whole.event, settings)
+def recommend(flows: Sequence[FlowResult]) -> Style:
+    """api when every flow is api, event when every flow is event, hybrid otherwise."""
+    return recommendation_of([flow.style for flow in flows])
 
 
-def recommendation_of(
-    styles: Sequence[Style], mean_api: float, mean_event: float, settings: Settings
-) -> Style:
-    """The whole integration's style from its flows' styles and its (mean) scores."""
+def recommendation_of(styles: Iterable[Style]) -> Style:
+    """The whole integration's style from its flows' styles alone: the flows decide, and a
+    close call shows in confidence, never as a hybrid of flows that agree."""
     distinct = set(styles)
-    if len(distinct) > 1 or distinct == {"hybrid"}:
-        return "hybrid"
-    close = abs(mean_event - mean_api) < settings.style_margin
-    if close and min(mean_api, mean_event) >= settings.hybrid_floor:
-        return "hybrid"
-    return styles[0]
+    if len(distinct) == 1:
+        return distinct.pop()
+    return "hybrid"
 
 
 def _mean_scores(flows: Sequence[FlowResult]) -> Scores:

@@ -36,7 +36,6 @@ from advisor.engine import (
     Compiled,
     compiled,
     flow_facts,
-    mean_score,
     points_of,
     recommendation_of,
     style_of,
@@ -564,7 +563,7 @@ class _Analysis:
         return _feeds(name, polled, estimated)
 
     def _worth(self, reach: _Reach, flows: tuple[int, ...]) -> bool:
-        """A quick test: may the lever flip a flow, or move the mean across a boundary?"""
+        """A quick test: may the lever flip one of these flows? (The whole follows its flows.)"""
         margin = self.settings.style_margin
         for index in flows:
             state = self.states[index]
@@ -576,17 +575,7 @@ class _Analysis:
                     return True
             elif reach.hybrid or lead - reach.swing < margin + _SLACK:
                 return True
-        if len(self.styles) > 1 or self.styles == {"hybrid"}:
-            return False  # the whole stays hybrid while every flow keeps its style
-        shift = reach.swing * len(flows) / len(self.states)
-        scores = self.result.scores
-        lead = abs(scores.event - scores.api)
-        if self.result.recommendation == "hybrid":
-            floor = self.settings.hybrid_floor
-            return lead + shift > margin - _SLACK or min(scores.api, scores.event) - shift < (
-                floor + _SLACK
-            )
-        return lead - shift < margin + _SLACK
+        return False  # the whole follows its flows' styles: no flow moves, nothing moves
 
     def _search(
         self,
@@ -607,7 +596,7 @@ class _Analysis:
         if self.alone[flows[0]] if len(flows) == 1 else self._hybrid_elsewhere(flows):
             whole_wanted: set[Style] = set()  # the lever cannot move the whole off hybrid
         else:
-            whole_wanted = self._reachable_whole(styles, boxes) - {self.result.recommendation}
+            whole_wanted = self._reachable_whole(styles) - {self.result.recommendation}
         if not wanted and not whole_wanted:
             return
         lever = make()
@@ -657,15 +646,11 @@ class _Analysis:
         return style, api, event
 
     def _recommendation(self, outcomes: dict[int, tuple[Style, float, float]]) -> Style:
-        styles: list[Style] = []
-        apis: list[float] = []
-        events: list[float] = []
-        for index, state in enumerate(self.states):
-            style, api, event = outcomes.get(index, (state.style, state.api, state.event))
-            styles.append(style)
-            apis.append(api)
-            events.append(event)
-        return recommendation_of(styles, mean_score(apis), mean_score(events), self.settings)
+        counts = dict(self.style_counts)
+        for index, (style, _, _) in outcomes.items():
+            counts[self.states[index].style] -= 1
+            counts[style] = counts.get(style, 0) + 1
+        return recommendation_of(style for style, count in counts.items() if count)
 
     # -- bounds: what can a lever reach at all? ----------------------------------------------
 
@@ -716,61 +701,26 @@ class _Analysis:
             if min(api_high, event_high) >= floor - _SLACK:
                 styles.add("hybrid")
             if min(api_low, event_low) < floor + _SLACK:
-                if lead_high > -_SLACK:
-                    styles.add("event")
+                if lead_high > -_SLACK:  # events win the close call: hybrid where a rule says
+                    if hybrid or state.hybrid_rule:
+                        styles.add("hybrid")
+                    if hybrid or not state.hybrid_rule:
+                        styles.add("event")
                 if lead_low < _SLACK:
                     styles.add("api")
         return styles
 
-    def _reachable_whole(self, reach: dict[int, set[Style]], boxes: dict[int, _Box]) -> set[Style]:
-        """The recommendations the integration may get (generously)."""
+    def _reachable_whole(self, reach: dict[int, set[Style]]) -> set[Style]:
+        """The recommendations the integration may get (generously): api or event only if
+        every flow may get it, hybrid if the flows may disagree or one may be hybrid."""
         options = [reach.get(index, {state.style}) for index, state in enumerate(self.states)]
-        even_now = (
-            self.result.recommendation == "hybrid"
-            and len({state.style for state in self.states}) == 1
-        )
-        result: set[Style] = set()
-        for style in ("api", "event"):
-            if not all(style in styles for styles in options):
-                continue
-            if (
-                even_now
-                and self.states[0].style == style
-                and not self._mean_may_be_even(boxes, uneven=True)
-            ):
-                continue
-            result.add(style)
+        result: set[Style] = {
+            style for style in ("api", "event") if all(style in styles for styles in options)
+        }
         union = set().union(*options)
-        if (
-            (len(self.states) > 1 and len(union) > 1)
-            or "hybrid" in union
-            or self._mean_may_be_even(boxes)
-        ):
+        if (len(self.states) > 1 and len(union) > 1) or "hybrid" in union:
             result.add("hybrid")
         return result
-
-    def _mean_may_be_even(self, boxes: dict[int, _Box], *, uneven: bool = False) -> bool:
-        """Whether the mean scores may be even (within the margin, both over the floor), or
-        with `uneven`, whether they may stop being so."""
-        count = len(self.states)
-        api_low = api_high = event_low = event_high = 0.0
-        for index, state in enumerate(self.states):
-            box = boxes.get(index, (state.api, state.api, state.event, state.event))
-            api_low, api_high = api_low + box[0], api_high + box[1]
-            event_low, event_high = event_low + box[2], event_high + box[3]
-        api_low, api_high, event_low, event_high = (
-            value / count for value in (api_low, api_high, event_low, event_high)
-        )
-        lead_low, lead_high = event_low - api_high, event_high - api_low
-        margin, floor = self.settings.style_margin, self.settings.hybrid_floor
-        if uneven:
-            return (
-                lead_low <= -margin + _SLACK
-                or lead_high >= margin - _SLACK
-                or min(api_low, event_low) < floor + _SLACK
-            )
-        close = lead_low < margin + _SLACK and lead_high > -margin - _SLACK
-        return close and min(api_high, event_high) >= floor - _SLACK
 
     # -- the levers -----------------------------------------------------------------------------
 
