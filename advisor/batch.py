@@ -349,7 +349,7 @@ def assess_file(path: Path, options: Options) -> Outcome:
         api_score=result.scores.api,
         event_score=result.scores.event,
         styles=(styles["api"], styles["event"], styles["hybrid"]),  # as STYLES
-        broker=result.broker.choice if result.broker else "",
+        broker=(result.broker.choice or "none") if result.broker else "",  # none: not needed
         risks=tuple((risk.id, risk.title) for risk in result.risks),
         outputs=outputs,
     )
