@@ -36,7 +36,7 @@ import graphviz
 
 from advisor.models import Assessment, Flow, FlowResult, Result, System
 from advisor.report import STYLE_NAMES
-from advisor.ruleset import Ruleset
+from advisor.ruleset import NO_BROKER, Ruleset
 
 FONT = "Helvetica"
 
@@ -69,7 +69,12 @@ _LINES: dict[str, dict[str, str]] = {
 }
 
 # What a broker calls the thing one flow's messages go through; "topic" for any other.
-_CHANNEL_TERMS = {"sns_sqs": "SNS topic", "eventbridge": "event rule", "rabbitmq": "exchange"}
+_CHANNEL_TERMS = {
+    "sns_sqs": "SNS topic",
+    "eventbridge": "event rule",
+    "rabbitmq": "exchange",
+    NO_BROKER: "webhook",  # no broker: the source calls each consumer's endpoint
+}
 
 # The risks (ids from the default rules) whose mitigations the blueprint draws.
 IDEMPOTENCY_RISK = "idempotency"
@@ -194,7 +199,8 @@ class _Plan:
         broker_name = "Message broker"
         if broker is not None:
             known = {option.id: option.name for option in ruleset.brokers}
-            broker_name = broker.name or known.get(broker.choice, broker.choice)
+            choice = broker.choice or NO_BROKER
+            broker_name = broker.name or known.get(choice, choice)
         return cls(
             assessment=assessment,
             flows=flows,
@@ -203,7 +209,9 @@ class _Plan:
                 system.id for system in assessment.systems if system.id in fed - sources
             ),
             broker_name=broker_name,
-            channel_term=_CHANNEL_TERMS.get(broker.choice, "topic") if broker else "topic",
+            channel_term=(
+                _CHANNEL_TERMS.get(broker.choice or NO_BROKER, "topic") if broker else "topic"
+            ),
             idempotent=risks.get(IDEMPOTENCY_RISK, frozenset()),
             outbox=risks.get(OUTBOX_RISK, frozenset()),
             retried=frozenset().union(*(risks.get(risk, frozenset()) for risk in RETRY_RISKS)),

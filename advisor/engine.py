@@ -34,6 +34,7 @@ from advisor.models import (
     StyleDecision,
 )
 from advisor.ruleset import (
+    NO_BROKER,
     Condition,
     HybridRule,
     Predicate,
@@ -102,6 +103,8 @@ class Compiled:
     hybrid_readers: dict[str, tuple[int, ...]]  # fact -> indexes of the hybrid rules
     risk_holds: tuple[Predicate, ...]
     quoted: tuple[tuple[str, ...], ...]  # the facts each rule's explanation quotes
+    # Rules grouped by criterion and side, with the criterion's budget, where it has one.
+    budgets: tuple[tuple[tuple[int, ...], float, bool], ...]
     made: dict[tuple[int, tuple[FactValue, ...]], Reason] = field(default_factory=dict)
 
     REASONS_KEPT = 20_000
@@ -148,9 +151,28 @@ def compiled(ruleset: Ruleset) -> Compiled:
         hybrid_readers=_readers(rule.when for rule in ruleset.hybrid),
         risk_holds=tuple(compile_condition(rule.when) for rule in ruleset.risks),
         quoted=tuple(placeholders(rule.explanation) for rule in ruleset.rules),
+        budgets=_budgets(ruleset),
     )
     _compiled_cache[:] = [(ruleset, result)]
     return result
+
+
+def _budgets(ruleset: Ruleset) -> tuple[tuple[tuple[int, ...], float, bool], ...]:
+    """For each criterion with a budget and each side: its rules' indexes, the budget, and
+    whether the side is API."""
+    groups = []
+    for criterion in ruleset.criteria:
+        if criterion.budget is None:
+            continue
+        for side in ("api", "event"):
+            members = tuple(
+                index
+                for index, rule in enumerate(ruleset.rules)
+                if rule.criterion == criterion.id and rule.favours == side
+            )
+            if sum(ruleset.rules[index].points for index in members) > criterion.budget:
+                groups.append((members, criterion.budget, side == "api"))
+    return tuple(groups)
 
 
 def _readers(conditions: Iterable[Condition]) -> dict[str, tuple[int, ...]]:
@@ -169,19 +191,48 @@ class _Tally:
 
 
 def tally(facts: dict[str, FactValue], ruleset: Ruleset, held: Sequence[bool]) -> _Tally:
-    """Every rule that holds (`held`, in rules order), with its points and reason."""
+    """Every rule that holds (`held`, in rules order), with the points it counts and its reason.
+
+    Where a criterion's rules give one side more than its budget, each counts its share of the
+    budget (in proportion to its points), so that the reasons still add up to the score.
+    """
     rules = compiled(ruleset)
-    reasons = tuple(map(rules.reason, compress(range(len(held)), held), repeat(facts)))
+    reasons = list(map(rules.reason, compress(range(len(held)), held), repeat(facts)))
+    for index, scale in _scaled(held, rules).items():
+        position = sum(held[:index])
+        reason = reasons[position]
+        reasons[position] = reason.model_copy(update={"points": round(reason.points * scale, 2)})
     api, event = points_of(held, rules)
-    return _Tally(api=api, event=event, reasons=reasons)
+    return _Tally(api=api, event=event, reasons=tuple(reasons))
+
+
+def _scaled(held: Sequence[bool], rules: Compiled) -> dict[int, float]:
+    """The rules whose points a budget cuts, with the factor it cuts them by."""
+    scaled: dict[int, float] = {}
+    for members, budget, _ in rules.budgets:
+        holding = [index for index in members if held[index]]
+        given = sum(rules.points[index] for index in holding)
+        if given > budget:
+            scaled.update(dict.fromkeys(holding, budget / given))
+    return scaled
 
 
 def points_of(held: Sequence[bool], rules: Compiled) -> tuple[float, float]:
-    """API and event points of the rules that hold, summed in rules order.
+    """API and event points of the rules that hold, summed in rules order, each criterion's
+    side cut to its budget where it has one.
 
     The other side's rules add 0.0, which leaves a float sum exactly as it was.
     """
-    return sum(compress(rules.api_points, held)), sum(compress(rules.event_points, held))
+    api = sum(compress(rules.api_points, held))
+    event = sum(compress(rules.event_points, held))
+    for members, budget, for_api in rules.budgets:
+        given = sum(rules.points[index] for index in members if held[index])
+        if given > budget:
+            if for_api:
+                api -= given - budget
+            else:
+                event -= given - budget
+    return api, event
 
 
 def to_score(points: float, settings: Settings) -> float:
@@ -345,6 +396,7 @@ def integration_facts(
             (number(fact, "flow.consumers") for fact in evented), default=0.0
         ),
         "integration.orderings": frozenset(str(fact["flow.ordering"]) for fact in evented),
+        "integration.sources_emit": all(fact["source.emits_events"] is True for fact in evented),
     }
 
 
@@ -354,7 +406,10 @@ def choose_broker(
     facts: Sequence[dict[str, FactValue]],
     ruleset: Ruleset,
 ) -> Broker | None:
-    """The first broker choice whose condition holds; none when nothing is event-driven."""
+    """The first broker choice whose condition holds; None when nothing is event-driven.
+
+    A choice of `none` (no broker needed) gives a broker whose `choice` is None, with the why.
+    """
     if not any(flow.style in ("event", "hybrid") for flow in flows):
         return None
     whole = integration_facts(assessment, flows, facts)
@@ -366,7 +421,10 @@ def choose_broker(
             broker_id = running if choice.choose == "existing" else choice.choose
             option = ruleset.broker(broker_id)
             return Broker(
-                choice=option.id, name=option.name, why=fill(choice.why, whole), rule=choice.id
+                choice=None if option.id == NO_BROKER else option.id,
+                name=option.name,
+                why=fill(choice.why, whole),
+                rule=choice.id,
             )
     return None  # only where the fallbacks all keep an existing broker and none runs
 

@@ -161,6 +161,12 @@ FACTS: dict[str, Fact] = {
             scopes=frozenset({"integration"}),
         ),
         Fact(
+            "integration.sources_emit",
+            "bool",
+            "Every event-driven or hybrid flow's source can publish its changes.",
+            scopes=frozenset({"integration"}),
+        ),
+        Fact(
             "integration.orderings",
             "set",
             "Orderings that event-driven or hybrid flows need.",
@@ -292,8 +298,10 @@ def callee_limit(
     return float(min(known)) if known else None
 
 
-def format_fact(value: FactValue) -> str:
-    """How a fact reads inside an explanation: 17280 not 17280.0, 0.35 as 35%."""
+def format_fact(value: FactValue, name: str = "") -> str:
+    """How a fact reads inside an explanation: 17280 not 17280.0, a share as a percentage
+    (`polling.quota_share` 0.35 as 35%), a duration in its largest sensible unit
+    (`flow.max_delay_seconds` 86400 as 1 day)."""
     if value is None:
         return "unknown"
     if isinstance(value, bool):
@@ -301,6 +309,10 @@ def format_fact(value: FactValue) -> str:
     if isinstance(value, frozenset):
         return ", ".join(sorted(value)) or "none"
     if isinstance(value, float | int):
+        if name.endswith(("_share", "_ratio")):
+            return format_percent(float(value))
+        if name.endswith("_seconds"):
+            return format_duration(float(value))
         return format_number(float(value))
     return value
 
@@ -316,7 +328,21 @@ def format_number(number: float) -> str:
 
 
 def format_percent(share: float) -> str:
+    """A share as a percentage: whole percents, and "< 1%" for a share above 0 but under 1%."""
     percent = share * 100
-    if percent >= 10:
-        return f"{percent:,.0f}%"
-    return f"{percent:.2g}%"
+    if 0 < percent < 0.5:
+        return "< 1%"
+    return f"{percent:,.0f}%"
+
+
+_UNITS = (("day", 86_400.0), ("hour", 3_600.0), ("minute", 60.0), ("second", 1.0))
+
+
+def format_duration(seconds: float) -> str:
+    """A duration in the largest unit that says it exactly, to a tenth: 86,400 s is "1 day",
+    900 s "15 minutes", 5,400 s "1.5 hours", 3,599 s "3,599 seconds"."""
+    for unit, size in _UNITS:
+        count = seconds / size
+        if count >= 1 and abs(count * 10 - round(count * 10)) < 1e-9:
+            return f"{format_number(count)} {unit}{'' if count == 1 else 's'}"
+    return f"{format_number(seconds)} seconds"

@@ -133,9 +133,12 @@ class Flow(_Frozen):
     @property
     def caller(self) -> Initiator:
         """The side that starts the exchange, with the default by trigger filled in."""
-        if self.initiator is not None:
-            return self.initiator
-        return "target" if self.trigger == "schedule" else "source"
+        return self.initiator or default_initiator(self.trigger)
+
+
+def default_initiator(trigger: str) -> Initiator:
+    """Who starts a flow that does not say: a schedule's job pulls, otherwise the source sends."""
+    return "target" if trigger == "schedule" else "source"
 
 
 class Assessment(_Frozen):
@@ -275,7 +278,10 @@ class FlowResult(_Frozen):
 
 
 class Broker(_Frozen):
-    choice: str
+    choice: str | None = Field(
+        description="The broker's id; null when no broker is needed (`why` says how the events "
+        "travel instead, e.g. the source's webhooks straight into a single consumer)."
+    )
     name: str
     why: str
     rule: str

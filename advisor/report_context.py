@@ -17,7 +17,7 @@ from advisor.facts import format_number, format_percent
 from advisor.models import Assessment, Change, Flow, FlowResult, Reason, Result, Style
 from advisor.questionnaire import choices, question
 from advisor.report import STYLE_NAMES, polling_summary
-from advisor.ruleset import Ruleset
+from advisor.ruleset import NO_BROKER, Ruleset
 
 SIDE_NAMES = {"api": "API-driven", "event": "Event-driven"}
 # Style names inside a sentence
@@ -521,13 +521,13 @@ class _Facts:
         if broker is None:
             return None
         try:
-            summary = self.ruleset.broker(broker.choice).summary
+            summary = self.ruleset.broker(broker.choice or NO_BROKER).summary
         except KeyError:
             summary = ""
         evented = [flow.id for flow in self.result.flows if flow.style in ("event", "hybrid")]
         return BrokerView(
             name=broker.name,
-            choice=broker.choice,
+            choice=broker.choice or NO_BROKER,
             why=broker.why,
             rule=broker.rule,
             summary=summary,

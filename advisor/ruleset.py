@@ -20,6 +20,7 @@ from advisor.facts import FACTS, Fact, Facts, FactValue, Scope, format_fact
 from advisor.models import Context, Flow, System
 
 RULE_ID = r"^[a-z0-9][a-z0-9_-]*$"
+NO_BROKER = "none"  # the broker option that means: no broker is needed
 Op = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains", "lacks", "exists"]
 _OPS_BY_KIND: dict[str, tuple[str, ...]] = {
     "bool": ("eq", "ne", "exists"),
@@ -256,7 +257,9 @@ def placeholders(text: str) -> tuple[str, ...]:
 
 def fill(text: str, facts: Facts) -> str:
     """Put fact values into an explanation's `{fact.name}` placeholders."""
-    return _PLACEHOLDER.sub(lambda match: format_fact(facts.get(match.group(1))), text)
+    return _PLACEHOLDER.sub(
+        lambda match: format_fact(facts.get(match.group(1)), match.group(1)), text
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,6 +274,13 @@ class Criterion(_Frozen):
     title: str = Field(min_length=1)
     api: str = Field(min_length=1, description="What API-driven integration offers here.")
     event: str = Field(min_length=1, description="What event-driven integration offers here.")
+    budget: float | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="The most points this criterion's rules together give one side of a flow: "
+        "rules that restate one fact share one weight. None: no cap.",
+    )
 
 
 class Rule(_Frozen):

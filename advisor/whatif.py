@@ -46,8 +46,10 @@ from advisor.facts import (
     MINUTES_A_DAY,
     POLLED_TRIGGERS,
     FactValue,
+    callee_limit,
     delay_for_polls,
     estimated_peak,
+    format_duration,
     format_number,
     owners_of,
     polling_facts,
@@ -60,6 +62,8 @@ PER_SCOPE = 3
 SEARCH_FACTOR = 1000.0  # numbers are searched within this factor of their current value
 MAX_CONSUMERS = 50
 PLACEHOLDER = "new-consumer"
+EDGE_COST = 0.02  # a change under about 1.4% of the value: one step off a threshold
+LIMIT_WHEN_NONE = 600  # a limit to try where none is known and rules only ask whether one exists
 INTEGRATION = "integration"
 SCORES_KEPT = 10_000  # scores remembered per rule set
 CANDIDATES_KEPT = 10_000  # candidate values remembered
@@ -152,9 +156,12 @@ _FEEDS: dict[str, frozenset[str]] = {
     "goal": frozenset({"context.goals"}),
     "emits_events": frozenset({"source.emits_events"}),
     "api_rate_limit_per_minute": frozenset(
-        {"source.api_rate_limit_per_minute", "polling.quota_share"}
+        {
+            "source.api_rate_limit_per_minute",
+            "callee.api_rate_limit_per_minute",
+            "polling.quota_share",
+        }
     ),
-    "trigger": frozenset({"flow.trigger"}) | _POLLING,
     "needs_response": frozenset({"flow.needs_response"}),
     "max_delay_seconds": frozenset({"flow.max_delay_seconds"}) | _POLLING,
     "events_per_day": frozenset({"flow.events_per_day", "flow.peak_per_second"}) | _POLLING,
@@ -162,7 +169,8 @@ _FEEDS: dict[str, frozenset[str]] = {
     "consistency": frozenset({"flow.consistency"}),
     "ordering": frozenset({"flow.ordering"}),
     "payload_kb": frozenset({"flow.payload_kb"}),
-    "targets": frozenset({"flow.consumers", "flow.owners"}) | _POLLING,
+    "targets": frozenset({"flow.consumers", "flow.owners", "callee.api_rate_limit_per_minute"})
+    | _POLLING,
 }
 
 
@@ -177,8 +185,8 @@ def _feeds(name: str, polled: bool, estimated_peak: bool) -> frozenset[str]:
 
 
 _CONTEXT_INPUTS = ("stage", "team_event_experience", "cloud", "existing_broker")
+# What starts a flow is its nature, not a change anyone would make, so it is never proposed.
 _FLOW_INPUTS = (
-    "trigger",
     "needs_response",
     "max_delay_seconds",
     "events_per_day",
@@ -301,7 +309,7 @@ class _Prepared:
             return known
         inputs = []
         for order, name in enumerate(_FLOW_INPUTS):
-            reach = self.reach(_feeds(name, polls or name == "trigger", estimated_peak))
+            reach = self.reach(_feeds(name, polls, estimated_peak))
             if reach.rules or reach.hybrid:
                 inputs.append((order, name, reach))
         self.inputs[key] = tuple(inputs)
@@ -519,9 +527,12 @@ class _Analysis:
         for reach, flows, make in self._inputs():
             if self._worth(reach, flows):
                 self._search(flows, make, reach, whole, per_flow)
-        changes = [self._change(INTEGRATION, found) for found in _cheapest(whole)]
+        chosen = _cheapest(whole)
+        said = {_same_change(found) for found in chosen}
+        changes = [self._change(INTEGRATION, found) for found in chosen]
         for state, found_here in zip(self.states, per_flow, strict=True):
-            changes += [self._change(state.flow.id, found) for found in _cheapest(found_here)]
+            fresh = [found for found in found_here if _same_change(found) not in said]
+            changes += [self._change(state.flow.id, found) for found in _cheapest(fresh)]
         return tuple(changes)
 
     def _inputs(self) -> Iterable[tuple[_Reach, tuple[int, ...], Callable[[], _Lever]]]:
@@ -539,14 +550,20 @@ class _Analysis:
                 yield reach, every, partial(self._goal_lever, goal, (1, order))
         for order, system in enumerate(self.assessment.systems):
             flows = tuple(i for i, s in enumerate(self.states) if s.flow.source == system.id)
-            if not flows:
+            if flows:
+                reach = prepared.reach(_FEEDS["emits_events"])
+                if reach.rules or reach.hybrid:
+                    yield reach, flows, partial(self._emits_lever, system, flows, order)
+            called = tuple(  # its limit counts where it is the source, or a called target
+                i
+                for i, s in enumerate(self.states)
+                if s.flow.source == system.id or system.id in s.flow.targets
+            )
+            if not called:
                 continue
-            reach = prepared.reach(_FEEDS["emits_events"])
+            reach = prepared.reach(self._feeds("api_rate_limit_per_minute", called))
             if reach.rules or reach.hybrid:
-                yield reach, flows, partial(self._emits_lever, system, flows, order)
-            reach = prepared.reach(self._feeds("api_rate_limit_per_minute", flows))
-            if reach.rules or reach.hybrid:
-                yield reach, flows, partial(self._limit_lever, system, flows, order)
+                yield reach, called, partial(self._limit_lever, system, called, order)
         for index in every:
             state = self.states[index]
             inputs = prepared.flow_inputs(state.polls, state.flow.peak_per_second is None)
@@ -556,7 +573,7 @@ class _Analysis:
     def _feeds(self, name: str, flows: tuple[int, ...]) -> frozenset[str]:
         """The facts an input feeds in these flows: polling facts only where targets would
         poll, the peak only where it is estimated from the daily volume."""
-        polled = name == "trigger" or any(self.states[index].polls for index in flows)
+        polled = any(self.states[index].polls for index in flows)
         estimated = name == "events_per_day" and any(
             self.states[index].flow.peak_per_second is None for index in flows
         )
@@ -768,27 +785,43 @@ class _Analysis:
         current = system.api_rate_limit_per_minute
         states, prepared = self.states, self.prepared
 
+        limits = {item.id: item.api_rate_limit_per_minute for item in self.assessment.systems}
+
         def patch(value: Any, index: int) -> Facts:
             flow = states[index].flow
-            return {
-                "source.api_rate_limit_per_minute": None if value is None else float(value),
-                **polling_facts(
-                    flow.trigger,
-                    flow.consumers,
-                    flow.max_delay_seconds,
-                    value,
-                    flow.events_per_day,
-                    flow.items_polled_one_by_one,
-                ),
+            changed = {**limits, system.id: value}
+            facts: Facts = {
+                "callee.api_rate_limit_per_minute": callee_limit(
+                    flow.caller, changed[flow.source], [changed[t] for t in flow.targets]
+                )
             }
+            if flow.source == system.id:
+                facts["source.api_rate_limit_per_minute"] = None if value is None else float(value)
+                facts.update(
+                    polling_facts(
+                        flow.trigger,
+                        flow.consumers,
+                        flow.max_delay_seconds,
+                        value,
+                        flow.events_per_day,
+                        flow.items_polled_one_by_one,
+                    )
+                )
+            return facts
 
         def values() -> list[Any]:
             exact_fact = "source.api_rate_limit_per_minute"
-            exact = () if current is None else prepared.crossings(exact_fact, current, whole=True)
+            callee_fact = "callee.api_rate_limit_per_minute"
+            exact = (
+                ()
+                if current is None
+                else prepared.crossings(exact_fact, current, whole=True)
+                + prepared.crossings(callee_fact, current, whole=True)
+            )
             points: list[float] = []
             for index in flows:
                 flow = states[index].flow
-                if flow.trigger in POLLED_TRIGGERS:
+                if flow.source == system.id and flow.trigger in POLLED_TRIGGERS:
                     calls = polls_a_day(
                         flow.consumers, flow.max_delay_seconds, flow.items_polled_one_by_one
                     )
@@ -803,9 +836,12 @@ class _Analysis:
                 near |= {max(1, math.ceil(point)) for point in finite}
                 near |= {  # the threshold and a step either side, for lt/le/ge/gt alike
                     max(1, int(value) + step)
-                    for value in prepared.thresholds(exact_fact)
+                    for fact in (exact_fact, callee_fact)
+                    for value in prepared.thresholds(fact)
                     for step in (-1, 0, 1)
                 }
+                if not near and callee_fact in prepared.tests:
+                    near = {LIMIT_WHEN_NONE}  # only whether a limit exists is asked
                 return sorted(near, reverse=True)
             return [None, *_numbers(points, current, whole=True, low=1.0, exact=exact)]
 
@@ -851,7 +887,10 @@ class _Analysis:
         if scope == INTEGRATION:
             consequence = f"the whole integration would be {_OUTCOME[found.outcome]}"
         else:
-            consequence = f"it would be {_OUTCOME[found.outcome]}"
+            consequence = f"flow {scope} would be {_OUTCOME[found.outcome]}"
+        edge = self._on_threshold(lever) if _cost(lever, found.value) < EDGE_COST else ""
+        if edge:
+            condition += f" ({edge} sits exactly on a rule's threshold: a borderline input)"
         return Change.model_construct(  # every value is made here, from validated input
             scope=scope,
             field=lever.field,
@@ -860,6 +899,34 @@ class _Analysis:
             outcome=found.outcome,
             summary=f"{condition}, {consequence}.",
         )
+
+    def _on_threshold(self, lever: _Lever) -> str:
+        """The lever's current value, in words, where a rule compares it with exactly that
+        value (3,600 s against relaxed-delay's 3,600): the answer then hangs on one step."""
+        fact = _THRESHOLD_FACTS.get(lever.kind)
+        current = lever.current
+        if fact is None or current is None:
+            return ""
+        if lever.kind == "targets":
+            current = len(current)
+        if float(current) not in self.prepared.thresholds(fact):
+            return ""
+        return format_number(float(current))
+
+
+_THRESHOLD_FACTS = {
+    "max_delay_seconds": "flow.max_delay_seconds",
+    "events_per_day": "flow.events_per_day",
+    "peak_per_second": "flow.peak_per_second",
+    "payload_kb": "flow.payload_kb",
+    "targets": "flow.consumers",
+    "api_rate_limit_per_minute": "source.api_rate_limit_per_minute",
+}
+
+
+def _same_change(found: _Found) -> tuple[str, str, str]:
+    """What makes two found changes the same advice: the field, the value and the outcome."""
+    return found.lever.field, json.dumps(_as_input(found.value)), found.outcome
 
 
 class _FlowInputs:
@@ -877,6 +944,9 @@ class _FlowInputs:
         self.limit = self.source.api_rate_limit_per_minute
         self.polls = flow.trigger in POLLED_TRIGGERS
         self.owners = analysis.owners
+        self.limits_by_id = {
+            system.id: system.api_rate_limit_per_minute for system in analysis.assessment.systems
+        }
         self.analysis = analysis
 
     def _polled(
@@ -901,19 +971,6 @@ class _FlowInputs:
 
     def _crossings(self, fact: str, current: float, *, whole: bool) -> tuple[float, ...]:
         return self.prepared.crossings(fact, current, whole=whole)
-
-    def trigger(self) -> tuple[Any, Patch, _Values]:
-        def facts(value: Any) -> Facts:
-            return {"flow.trigger": value, **self._polled(trigger=value)}
-
-        current = self.flow.trigger
-        options = FACTS["flow.trigger"].values
-        here = options.index(current)
-        others = sorted(
-            (value for value in options if value != current),
-            key=lambda value: (abs(options.index(value) - here), options.index(value)),
-        )
-        return current, lambda value, _index: facts(value), _constant(others)
 
     def needs_response(self) -> tuple[Any, Patch, _Values]:
         current = self.flow.needs_response
@@ -1069,6 +1126,9 @@ class _FlowInputs:
         def patch(value: Any, _index: int) -> Facts:
             count = len(value)
             return {
+                "callee.api_rate_limit_per_minute": callee_limit(
+                    flow.caller, self.limit, [self.limits_by_id.get(target) for target in value]
+                ),
                 "flow.consumers": float(count),
                 "flow.owners": owners_of(
                     self.source.owner, [self.owners.get(target) for target in value]
@@ -1339,8 +1399,8 @@ def _phrase(
         return f"If the initiator of {flow} {waits} for a response"
     if kind == "max_delay_seconds":
         return (
-            f"If {flow} could lag by up to {format_number(value)} seconds "
-            f"instead of {format_number(current)}"
+            f"If {flow} could lag by up to {format_duration(value)} "
+            f"instead of {format_duration(current)}"
         )
     if kind == "events_per_day":
         return (

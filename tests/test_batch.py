@@ -48,7 +48,10 @@ flows:
     targets: [crm]
     trigger: {trigger}
     needs_response: {"true" if trigger == "user_action" else "false"}
-{extra}"""
+{STREAM if trigger == "telemetry" else ""}{extra}"""
+
+
+STREAM = "    max_delay_seconds: 5\n    events_per_day: 500000\n"  # a busy stream: event-driven
 
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
