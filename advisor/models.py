@@ -104,7 +104,9 @@ class Flow(_Frozen):
     max_delay_seconds: float = Field(
         3600, ge=0.001, description="How stale the targets may be at most, in seconds."
     )
-    events_per_day: int = Field(100, ge=0, description="Average messages or requests a day.")
+    events_per_day: int = Field(
+        100, ge=1, description="Average messages or requests a day (at least 1: a flow that runs)."
+    )
     peak_per_second: float | None = Field(
         None, gt=0, description="Busiest rate; derived from events_per_day when omitted."
     )

@@ -1043,7 +1043,7 @@ class _FlowInputs:
             if self.polls:
                 points += [calls - t for t in self._points("polling.wasted_calls_per_day")]
                 points += [calls * (1 - t) for t in self._points("polling.waste_ratio")]
-            return _numbers(points, flow.events_per_day, whole=True, low=0.0, exact=exact)
+            return _numbers(points, flow.events_per_day, whole=True, low=1.0, exact=exact)
 
         def patch(value: Any, _index: int) -> Facts:
             facts: Facts = {"flow.events_per_day": float(value), **self._polled(events=value)}

@@ -44,7 +44,7 @@ def assessments(draw: st.DrawFn, max_systems: int = 6, max_flows: int = 4) -> As
                 ),
                 "needs_response": draw(st.booleans()),
                 "max_delay_seconds": draw(DELAY),
-                "events_per_day": draw(st.integers(0, 2**53)),
+                "events_per_day": draw(st.integers(1, 2**53)),
                 "peak_per_second": draw(st.none() | POSITIVE),
                 "consistency": draw(st.sampled_from(["strong", "eventual"])),
                 "ordering": draw(st.sampled_from(["none", "per_key", "global"])),

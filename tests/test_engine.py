@@ -102,7 +102,7 @@ def assessments(draw: st.DrawFn) -> dict[str, Any]:
                 ),
                 "needs_response": draw(st.booleans()),
                 "max_delay_seconds": draw(st.sampled_from([0.5, 1, 5, 10, 60, 300, 3600, 86400])),
-                "events_per_day": draw(st.integers(0, 50_000_000)),
+                "events_per_day": draw(st.integers(1, 50_000_000)),
                 "peak_per_second": draw(st.none() | st.floats(0.01, 5000)),
                 "consistency": draw(st.sampled_from(["strong", "eventual"])),
                 "ordering": draw(st.sampled_from(["none", "per_key", "global"])),

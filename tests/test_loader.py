@@ -101,7 +101,7 @@ def test_broken_yaml_is_placed(text: str, expected: str) -> None:
         pytest.param(
             ("    trigger: data_change", "    trigger: data_change\n    events_per_day: -5"),
             "in.yaml:11:21: flows[0] (id: sync).events_per_day: Input should be greater than or "
-            "equal to 0 (got -5)",
+            "equal to 1 (got -5)",
             id="negative",
         ),
         pytest.param(

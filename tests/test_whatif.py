@@ -252,7 +252,7 @@ def _random_assessment(generator: random.Random) -> dict[str, Any]:
             "trigger": generator.choice(["user_action", "data_change", "schedule", "telemetry"]),
             "needs_response": generator.random() < 0.4,
             "max_delay_seconds": generator.choice([1, 5, 30, 60, 61, 300, 3599, 3600, 86400]),
-            "events_per_day": generator.choice([0, 100, 1000, 1001, 50_000, 100_000, 10**7]),
+            "events_per_day": generator.choice([1, 100, 1000, 1001, 50_000, 100_000, 10**7]),
             "consistency": generator.choice(["strong", "eventual"]),
             "ordering": generator.choice(["none", "per_key", "global"]),
             "payload_kb": generator.choice([1, 64, 65, 255, 256, 3000]),
