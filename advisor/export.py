@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from advisor.loader import core_resolvers
 from advisor.models import Assessment, Context, Flow, System
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema=assessment.schema.json"
@@ -30,6 +31,9 @@ class _Inline(list[Any]):
 
 
 class _Dumper(yaml.SafeDumper):
+    """Text that a YAML reader could take for anything but text is quoted: by YAML 1.2's core
+    schema (the loader's: `08`, `1e3`) and by YAML 1.1's (other readers': `yes`, `1:30`)."""
+
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         """Indent list items under their key (`systems:` then `  - id: ...`)."""
         super().increase_indent(flow, False)
@@ -46,6 +50,11 @@ def _text(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 
 
 _UNICODE_BREAKS = frozenset("\x85\u2028\u2029")
+_Dumper.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in yaml.SafeDumper.yaml_implicit_resolvers.items()
+}
+for _first, _resolvers in core_resolvers().items():
+    _Dumper.yaml_implicit_resolvers.setdefault(_first, []).extend(_resolvers)
 _Dumper.add_representer(_Inline, _inline)
 _Dumper.add_representer(str, _text)
 

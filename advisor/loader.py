@@ -2,46 +2,129 @@
 
 Never runs code from YAML (safe constructors only, libyaml's parser when available) and refuses,
 each with the file and the place: broken YAML, wrong types and values, unknown keys (with a
-"did you mean"), duplicate keys, empty files, a top level that is not a mapping, files over the
-size limit, alias bombs and binary data. Scalars follow YAML 1.2's core schema: only
-true/false are booleans (`no`, `on`, `yes` stay strings) and dates stay strings.
+"did you mean"), duplicate keys, repeated merge keys, tags other than YAML's core ones, empty
+files, a top level that is not a mapping, control characters, files over the size limit, more
+values or deeper nesting than the limits, alias bombs and binary data.
+
+Plain scalars are resolved by YAML 1.2's core schema, not PyYAML's YAML 1.1 rules: only
+true/false are booleans (`no`, `on`, `yes` stay strings), `010` is ten (`0o10` is eight, `0x1A`
+twenty-six), `1e3` is a number, and `1:00:00`, `0b1010`, `1_000` and dates stay strings. The
+merge key `<<` is kept. Problems are capped (MAX_PROBLEMS a file, MAX_LISTED ids in a list of
+known ids) so that a hostile file cannot make the report itself explode.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 import re
+import stat
 import types
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from advisor.errors import InputError, Problem, did_you_mean
+from advisor.errors import InputError, Problem, did_you_mean, hint_budget
 from advisor.models import Assessment
 from advisor.paths import rules_dir
 from advisor.ruleset import RuleFile, Ruleset, RulesetError, merge
 
 MAX_BYTES = 1_048_576
 MAX_ALIASES = 100
-MAX_NODES = 100_000
+MAX_NODES = 100_000  # values: keys, items and scalars, counted once per alias use
+MAX_DEPTH = 100  # levels of nested lists and mappings
+MAX_PROBLEMS = 50  # problems reported for one file; the rest are counted
+MAX_LISTED = 10  # ids shown in a message's list of known ones; the rest are counted
 
 _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _Model = TypeVar("_Model", bound=BaseModel)
+
+# ---------------------------------------------------------------------------------------------
+# YAML 1.2's core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution), and the merge key
+# ---------------------------------------------------------------------------------------------
+
+_TAG = "tag:yaml.org,2002:"
+_NULL, _BOOLEAN, _INT, _FLOAT, _MERGE = (
+    f"{_TAG}{kind}" for kind in ("null", "bool", "int", "float", "merge")
+)
+_CORE_RESOLVERS: tuple[tuple[str, str, str], ...] = (  # (tag, regular expression, first chars)
+    (_NULL, r"^(?:~|null|Null|NULL|)$", "~nN"),
+    (_BOOLEAN, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        _FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+    (_MERGE, r"^<<$", "<"),
+)
+
+
+def core_resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
+    """YAML 1.2 core schema's implicit resolvers, by first character, as PyYAML keeps them."""
+    resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {"": []}
+    for tag, pattern, first in _CORE_RESOLVERS:
+        compiled = re.compile(pattern)
+        for char in first:
+            resolvers.setdefault(char, []).append((tag, compiled))
+        if tag == _NULL:
+            resolvers[""].append((tag, compiled))  # the empty scalar
+    return resolvers
+
+
+def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
+    text = str(node.value)
+    try:
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text, 10)
+    except ValueError:  # more digits than Python reads (4,300)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the number {text[:20]}... has too many digits", node.start_mark
+        ) from None
+
+
+def _construct_float(loader: Any, node: yaml.ScalarNode) -> float:
+    text = str(node.value).lower()
+    if text.endswith(".inf"):
+        return -math.inf if text.startswith("-") else math.inf
+    if text == ".nan":
+        return math.nan
+    return float(text)
+
+
+# The tags an assessment or a rules file may hold, written or implied: YAML's core schema (and
+# the merge key). `!!set`, `!!omap`, `!!pairs`, `!!binary`, `!!timestamp`, local `!tags` and
+# the rest are refused, each at its place: they would change the data's shape or order.
+_CORE_TAGS = frozenset(
+    {f"{_TAG}{kind}" for kind in ("str", "seq", "map", "null", "bool", "int", "float")}
+)
 
 
 class _StrictLoader(_Parser):  # type: ignore[misc]
-    """Safe loading with YAML 1.2 booleans, no timestamps, and duplicate keys refused."""
+    """Safe loading with YAML 1.2's core schema, core tags only, and duplicate keys refused."""
 
-    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = (
+        core_resolvers()
+    )
+    yaml_constructors: ClassVar[dict[str | None, Any]] = {
+        tag: constructor
+        for tag, constructor in yaml.SafeLoader.yaml_constructors.items()
+        if tag in _CORE_TAGS or tag is None
+    } | {_INT: _construct_int, _FLOAT: _construct_float}
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE:
                 continue
             key = self.construct_object(key_node, deep=deep)
             try:
@@ -57,7 +140,8 @@ class _StrictLoader(_Parser):  # type: ignore[misc]
                 raise yaml.constructor.ConstructorError(
                     "while reading a mapping",
                     node.start_mark,
-                    f"duplicate key {key!r} (first given on line {first.start_mark.line + 1})",
+                    f"duplicate key {_short(repr(key))} "
+                    f"(first given on line {first.start_mark.line + 1})",
                     key_node.start_mark,
                 )
             seen[key] = key_node
@@ -86,35 +170,53 @@ _PLAIN_TAGS: dict[str, str] = {}
 _PLAIN_TAGS_KEPT = 4096
 
 
-for _first, _resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items():
-    for _tag, _regexp in _resolvers:
-        if _tag == "tag:yaml.org,2002:timestamp":
-            continue
-        if _tag == "tag:yaml.org,2002:bool":
-            _regexp = _BOOL
-            if _first not in "tTfF":
-                continue
-        _StrictLoader.yaml_implicit_resolvers.setdefault(_first, []).append((_tag, _regexp))
-
-
 # ---------------------------------------------------------------------------------------------
 # Text and YAML
 # ---------------------------------------------------------------------------------------------
 
 
-def read_text(path: Path, label: str | None = None) -> str:
-    """The file's text, refused when missing, too large or not UTF-8 text."""
+def read_text(path: Path, label: str | None = None, *, regular_only: bool = False) -> str:
+    """The file's text, refused when missing, too large or not UTF-8 text. With `regular_only`,
+    anything but a regular file (a FIFO, a device, a socket) is refused too, without waiting
+    on it: a FIFO with no writer would otherwise hold the reader for good."""
     name = label or str(path)
     try:
         if path.is_dir():
             raise InputError([Problem(name, "is a folder, not a YAML file")])
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+        if regular_only:
+            data = _read_regular(path, name)
+        else:
+            with path.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError([Problem(name, "no such file")]) from None
     except OSError as error:
         raise InputError([Problem(name, f"cannot be read: {error.strerror or error}")]) from None
     return decode(data, name)
+
+
+def _read_regular(path: Path, name: str) -> bytes:
+    # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; what was
+    # opened is then checked, not the name, which may have changed in between.
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(handle, "rb") as stream:
+        mode = os.fstat(handle).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError([Problem(name, f"is {_file_kind(mode)}, not a regular file")])
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(handle, True)
+        return stream.read(MAX_BYTES + 1)
+
+
+def _file_kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    )
+    return next((kind for test, kind in kinds if test(mode)), "a special file")
 
 
 def decode(data: bytes, name: str) -> str:
@@ -162,16 +264,21 @@ def parse_yaml(text: str, name: str, kind: str = "assessment") -> tuple[Any, yam
         if node is None:
             raise InputError([Problem(name, f"is empty; {document} starts with {first_key}")])
         if "&" in text:  # anchors, so maybe aliases: count them and what they expand to
-            _check_aliases(node, name)
+            _check_nodes(node, name)
             data = loader.construct_document(node)
         else:  # no anchor, no alias: a plain tree
             data = _construct_tree(loader, node, name)
     except yaml.MarkedYAMLError as error:
         raise InputError([_yaml_problem(error, name)]) from None
+    except yaml.reader.ReaderError as error:
+        raise InputError([_reader_problem(error, text, name)]) from None
     except yaml.YAMLError as error:
-        raise InputError([Problem(name, f"is not valid YAML: {error}")]) from None
+        said = " ".join(str(error).split())
+        raise InputError([Problem(name, f"is not valid YAML: {said}")]) from None
     except RecursionError:
-        raise InputError([Problem(name, f"is nested too deeply to be {document}")]) from None
+        raise InputError(
+            [Problem(name, f"is nested too deeply to be {document} (the depth limit)")]
+        ) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -198,26 +305,65 @@ def _yaml_problem(error: yaml.MarkedYAMLError, name: str) -> Problem:
         if error.context_mark is not None and error.context_mark is not mark:
             message += f" on line {error.context_mark.line + 1}"
         message += ")"
-    if "could not determine a constructor" in message or "tag:yaml.org,2002:python" in message:
-        message = (
-            "uses a YAML tag that is not allowed here; "
-            "the YAML holds plain mappings, lists, text and numbers only"
-        )
+    tag = _UNDEFINED_TAG.search(message)
+    if tag is not None or "tag:yaml.org,2002:python" in message:
+        message = _tag_refused(tag.group(1) if tag else "")
+    elif "exceeded maximum nesting depth" in message:
+        message = f"is nested more than {MAX_DEPTH} levels deep (the depth limit)"
     return Problem(
         name,
-        message,
+        " ".join(message.split()),
         line=mark.line + 1 if mark else None,
         column=mark.column + 1 if mark else None,
     )
 
 
-def _check_aliases(root: yaml.Node, name: str) -> None:
-    """Refuse alias bombs: count the aliases, and the values they would expand to."""
-    sizes: dict[int, int] = {}
-    aliases = 0
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+_UNDEFINED_TAG = re.compile(r"could not determine a constructor for the tag '([^']*)'")
+
+
+def _tag_refused(tag: str) -> str:
+    shown = f"!!{tag.removeprefix(_TAG)}" if tag.startswith(_TAG) else tag
+    if shown.startswith("!!python/"):
+        shown = ""  # named as what it is: not a YAML type, a request to run code
+    return (
+        "uses a YAML tag that is not allowed here"
+        + (f" ({_short(shown)})" if shown else "")
+        + "; the YAML holds plain mappings, lists, text, numbers, true/false and null only, "
+        "with no tags"
+    )
+
+
+def _reader_problem(error: yaml.reader.ReaderError, text: str, name: str) -> Problem:
+    """A character YAML does not allow (a control character, say), placed at its line and
+    column. libyaml counts the position in UTF-8 bytes, PyYAML's own reader in characters."""
+    position = max(int(error.position), 0)
+    if _Parser is not yaml.SafeLoader:
+        before = text.encode("utf-8")[:position].decode("utf-8", "ignore")
+    else:
+        before = text[:position]
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    code = error.character if isinstance(error.character, int) else ord(error.character or " ")
+    shown = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return Problem(
+        name,
+        f"holds the character {shown} (U+{code:04X}), which YAML does not allow in a file; "
+        f'remove it, or write it as an escape ("{shown}") inside a double-quoted string',
+        line=line,
+        column=column,
+    )
+
+
+def _check_nodes(root: yaml.Node, name: str) -> None:
+    """Refuse, before anything is built, what the constructor must never see: a tag other than
+    the core schema's, a mapping with more than one merge key, more than MAX_NODES values,
+    nesting deeper than MAX_DEPTH, more than MAX_ALIASES aliases, and aliases that would
+    expand to more than MAX_NODES values. Each at its place, the first in document order."""
+    sizes: dict[int, int] = {}  # a node's values, its aliases expanded
+    aliases = values = 0
+    stack: list[tuple[yaml.Node, bool, int]] = [(root, False, 1)]
     while stack:
-        node, children_done = stack.pop()
+        node, children_done, depth = stack.pop()
         if children_done:
             size = 1 + sum(sizes.get(id(child), 0) for child in _children(node))
             sizes[id(node)] = size
@@ -239,13 +385,59 @@ def _check_aliases(root: yaml.Node, name: str) -> None:
                     [_at(name, node, f"uses more than {MAX_ALIASES} aliases (the alias limit)")]
                 )
         else:
+            values += 1
+            _check_node(node, name, depth, values)
             sizes[id(node)] = 0
-            stack.append((node, True))
-            stack.extend((child, False) for child in _children(node))
+            stack.append((node, True, depth))
+            children = list(_children(node))
+            stack.extend((child, False, depth + 1) for child in reversed(children))
 
 
-_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
-_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool", "null"))
+_NODE_TAGS = {
+    yaml.ScalarNode: _CORE_TAGS - {f"{_TAG}seq", f"{_TAG}map"} | {_MERGE},
+    yaml.SequenceNode: frozenset({f"{_TAG}seq"}),
+    yaml.MappingNode: frozenset({f"{_TAG}map"}),
+}
+
+
+def _check_node(node: yaml.Node, name: str, depth: int, values: int) -> None:
+    if values > MAX_NODES:
+        raise InputError([_at(name, node, _too_many_values())])
+    if node.tag not in _NODE_TAGS.get(type(node), ()):
+        raise InputError([_at(name, node, _tag_refused(str(node.tag)))])
+    if isinstance(node, yaml.ScalarNode):
+        return
+    if depth > MAX_DEPTH:
+        raise InputError([_at(name, node, _too_deep())])
+    if isinstance(node, yaml.MappingNode):
+        merges = [key for key, _ in node.value if key.tag == _MERGE]
+        if len(merges) > 1:
+            raise InputError(
+                [
+                    _at(
+                        name,
+                        merges[1],
+                        "repeats the merge key << in one mapping (first given on line "
+                        f"{merges[0].start_mark.line + 1}); merge several mappings with one "
+                        "key: `<<: [*first, *second]`",
+                    )
+                ]
+            )
+
+
+def _too_many_values() -> str:
+    return (
+        f"holds more than {MAX_NODES:,} values (keys, list items and scalars: the value "
+        "limit); split it into smaller files"
+    )
+
+
+def _too_deep() -> str:
+    return f"is nested more than {MAX_DEPTH} levels deep (the depth limit)"
+
+
+_STR, _SEQ, _MAP = (f"{_TAG}{kind}" for kind in ("str", "seq", "map"))
+_SCALAR_TAGS = frozenset({_INT, _FLOAT, _BOOLEAN, _NULL})
 
 
 class _Unusual(Exception):
@@ -253,25 +445,30 @@ class _Unusual(Exception):
 
 
 def _construct_tree(loader: _StrictLoader, root: yaml.Node, name: str) -> Any:
-    """What `_check_aliases` then `construct_document` give for a document without anchors, in
+    """What `_check_nodes` then `construct_document` give for a document without anchors, in
     one pass and without the general constructor's per-node overhead. Anything unusual (an
-    explicit tag, a merge key, a duplicate or unhashable key, too many values) is left to the
-    general path, which also words the problem exactly as always."""
+    explicit tag, a merge key, a duplicate or unhashable key, too many values, deep nesting) is
+    left to the general path, which also words the problem exactly as always."""
     try:
         return _tree_data(loader, root)
     except _Unusual:
-        _check_aliases(root, name)
+        _check_nodes(root, name)
         return loader.construct_document(root)
+
+
+_Pending = tuple[yaml.Node, dict[Any, Any] | list[Any], int]  # a node, its data, its depth
 
 
 def _tree_data(loader: _StrictLoader, root: yaml.Node) -> dict[Any, Any]:
     if type(root) is not yaml.MappingNode or root.tag != _MAP:
         raise _Unusual
     data: dict[Any, Any] = {}
-    stack: list[tuple[yaml.Node, dict[Any, Any] | list[Any]]] = [(root, data)]
-    size = 1  # nodes, as `_check_aliases` counts them: a tree has no more than this
+    stack: list[_Pending] = [(root, data, 1)]
+    size = 1  # nodes, as `_check_nodes` counts them: a tree has no more than this
     while stack:
-        node, target = stack.pop()
+        node, target, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _Unusual
         if isinstance(target, dict):
             size += 2 * len(node.value)
             if size > MAX_NODES:
@@ -282,20 +479,16 @@ def _tree_data(loader: _StrictLoader, root: yaml.Node) -> dict[Any, Any]:
                 key = _scalar(loader, key_node)
                 if key in target:
                     raise _Unusual
-                target[key] = _tree_value(loader, value_node, stack)
+                target[key] = _tree_value(loader, value_node, stack, depth)
         else:
             size += len(node.value)
             if size > MAX_NODES:
                 raise _Unusual
-            target += [_tree_value(loader, item, stack) for item in node.value]
+            target += [_tree_value(loader, item, stack, depth) for item in node.value]
     return data
 
 
-def _tree_value(
-    loader: _StrictLoader,
-    node: yaml.Node,
-    stack: list[tuple[yaml.Node, dict[Any, Any] | list[Any]]],
-) -> Any:
+def _tree_value(loader: _StrictLoader, node: yaml.Node, stack: list[_Pending], depth: int) -> Any:
     kind = type(node)
     if kind is yaml.ScalarNode:
         return _scalar(loader, node)
@@ -306,7 +499,7 @@ def _tree_value(
         container = []
     else:
         raise _Unusual
-    stack.append((node, container))
+    stack.append((node, container, depth + 1))
     return container  # filled when its turn on the stack comes, as the constructor does
 
 
@@ -342,13 +535,58 @@ def _children(node: yaml.Node) -> Iterable[yaml.Node]:
 
 def validate(model: type[_Model], data: Any, node: yaml.Node, name: str) -> _Model:
     try:
-        return model.model_validate(data)
+        with hint_budget():
+            return model.model_validate(data)
     except ValidationError as error:
         details = _without_echoes(error.errors(include_url=False))
         problems = [
             problem for detail in details for problem in _problems(model, detail, data, node, name)
         ]
-        raise InputError(_sorted(problems)) from None
+        shown = capped(_sorted(problems))
+        raise InputError(
+            [replace(problem, message=_listed(problem.message)) for problem in shown]
+        ) from None
+
+
+def capped(problems: Sequence[Problem]) -> list[Problem]:
+    """At most MAX_PROBLEMS problems for each file, in the order given, then one line that
+    counts the rest: a file that is wrong ten thousand times over gets a readable report."""
+    kept: list[Problem] = []
+    counts: dict[str, int] = {}
+    for problem in problems:
+        counts[problem.file] = counts.get(problem.file, 0) + 1
+        if counts[problem.file] <= MAX_PROBLEMS:
+            kept.append(problem)
+    return kept + _more(counts)
+
+
+def _more(counts: dict[str, int]) -> list[Problem]:
+    """For each file with more than MAX_PROBLEMS problems: one line counting the rest."""
+    return [
+        Problem(
+            file,
+            f"and {count - MAX_PROBLEMS:,} more problem{'s' if count - MAX_PROBLEMS > 1 else ''} "
+            f"(only the first {MAX_PROBLEMS} are listed)",
+        )
+        for file, count in counts.items()
+        if count > MAX_PROBLEMS
+    ]
+
+
+_KNOWN_LIST = re.compile(r"(; (?:known|allowed) [^:;]{1,40}: )([^;]*)")
+
+
+def _listed(message: str) -> str:
+    """A message with its lists of known ids cut to their first MAX_LISTED, the rest counted."""
+
+    def cut(match: re.Match[str]) -> str:
+        items = match.group(2).split(", ", MAX_LISTED)
+        if len(items) <= MAX_LISTED:
+            return match.group(0)
+        rest = items.pop().count(", ") + 1
+        return f"{match.group(1)}{', '.join(items)} and {rest:,} more"
+
+    return _KNOWN_LIST.sub(cut, message) if len(message) > 200 else message
 
 
 def _without_echoes(details: list[Any]) -> list[Any]:
@@ -383,23 +621,24 @@ def _problems(
         key = loc[-1]
         allowed = _allowed_keys(model, loc[:-1])
         hint = did_you_mean(str(key), allowed) or f"; allowed keys: {', '.join(allowed)}"
-        yield _placed(name, node, data, loc, f"unknown key {key!r}{hint}", key_position=True)
+        shown = _short(repr(key))
+        yield _placed(name, node, data, loc, f"unknown key {shown}{hint}", key_position=True)
         return
     if kind == "missing":
         yield _placed(name, node, data, loc[:-1], f"missing required key {loc[-1]!r}")
         return
-    message = str(detail["msg"])
+    message = _listed(str(detail["msg"]))
     message = message.removeprefix("Value error, ")
     if kind == "literal_error":
         choices = _literal_choices(model, loc)
         value = detail.get("input")
-        message = f"{value!r} is not allowed; expected one of: {', '.join(choices)}"
+        message = f"{_short(repr(value))} is not allowed; expected one of: {', '.join(choices)}"
         message += did_you_mean(str(value), choices)
     elif kind in ("tuple_type", "list_type"):  # pydantic's own word for a YAML list
         message = f"expected a list (`[a, b]`, or one `- item` a line), got {_shown(detail)}"
     elif kind in ("string_pattern_mismatch",):
         message = (
-            f"{detail.get('input')!r} is not a valid id; use lower case letters, digits, "
+            f"{_shown(detail)} is not a valid id; use lower case letters, digits, "
             "- and _, starting with a letter or digit"
         )
     elif (
@@ -466,11 +705,20 @@ def format_path(loc: Sequence[str | int], data: Any) -> str:
             text += f"[{part}]"
             current = current[part] if isinstance(current, list) and part < len(current) else None
             if isinstance(current, dict) and isinstance(current.get("id"), str):
-                text += f" (id: {current['id']})"
+                text += f" (id: {_short(current['id'])})"
         else:
-            text += f".{part}" if text else str(part)
+            text += f".{_short(part)}" if text else _short(part)
             current = current.get(part) if isinstance(current, dict) else None
+    if len(text) > _PATH_SHOWN:  # a condition nested hundreds deep, say
+        return f"{text[: _PATH_SHOWN // 2]}...{text[-_PATH_SHOWN // 2 :]}"
     return text
+
+
+_PATH_SHOWN = 200
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _annotation_at(model: type[BaseModel], loc: Sequence[str | int]) -> Any:
@@ -531,12 +779,61 @@ def _literal_choices(model: type[BaseModel], loc: Sequence[str | int]) -> list[s
 def parse_assessment(text: str, name: str = "<assessment>") -> Assessment:
     """An assessment from YAML text; `name` is how problems refer to it."""
     data, node = parse_yaml(text, name)
+    _refuse_many_unknown_systems(data, node, name)
     return validate(Assessment, data, node, name)
 
 
-def load_assessment(path: Path, label: str | None = None) -> Assessment:
+def _refuse_many_unknown_systems(data: dict[Any, Any], node: yaml.Node, name: str) -> None:
+    """A file naming unknown systems more than MAX_PROBLEMS times is refused here, with one
+    problem per unknown id (at its first use, saying how often it is named), rather than by
+    the model's checks, which word one problem per use, each listing every known system: ten
+    thousand uses among thousands of systems would make a report of hundreds of megabytes."""
+    systems, flows = data.get("systems"), data.get("flows")
+    if not isinstance(systems, list) or not isinstance(flows, list):
+        return
+    known = [item.get("id") if isinstance(item, dict) else None for item in systems]
+    if not all(isinstance(system_id, str) for system_id in known):
+        return  # the systems themselves are wrong: the model's checks say how
+    ids = set(known)
+    first: dict[str, tuple[str | int, ...]] = {}
+    times: dict[str, int] = {}
+    for index, flow in enumerate(flows):
+        if not isinstance(flow, dict):
+            continue
+        named: list[tuple[tuple[str | int, ...], Any]] = [(("source",), flow.get("source"))]
+        targets = flow.get("targets")
+        if isinstance(targets, list):
+            named += [(("targets", position), target) for position, target in enumerate(targets)]
+        for where, system_id in named:
+            if isinstance(system_id, str) and system_id not in ids:
+                first.setdefault(system_id, ("flows", index, *where))
+                times[system_id] = times.get(system_id, 0) + 1
+    if sum(times.values()) <= MAX_PROBLEMS:
+        return
+    choices = list(dict.fromkeys(str(system_id) for system_id in known))
+    problems: list[Problem] = []
+    with hint_budget():
+        for system_id, loc in first.items():
+            if len(problems) == MAX_PROBLEMS:
+                break
+            hint = did_you_mean(system_id, choices) or f"; known systems: {', '.join(choices)}"
+            used = f" (named {times[system_id]:,} times)" if times[system_id] > 1 else ""
+            message = f"no system has the id {_short(repr(system_id))}{used}{hint}"
+            problems.append(_placed(name, node, data, loc, _listed(message)))
+    if len(first) > len(problems):
+        more = len(first) - len(problems)
+        problems.append(
+            Problem(name, f"and {more:,} more unknown system id{'s' if more > 1 else ''}")
+        )
+    raise InputError(problems)
+
+
+def load_assessment(
+    path: Path, label: str | None = None, *, regular_only: bool = False
+) -> Assessment:
+    """The assessment in a file; with `regular_only`, a FIFO or a device is refused unread."""
     name = label or str(path)
-    return parse_assessment(read_text(path, name), name)
+    return parse_assessment(read_text(path, name, regular_only=regular_only), name)
 
 
 def rule_files(paths: Sequence[Path]) -> list[Path]:
@@ -613,15 +910,17 @@ def _build_ruleset(texts: list[tuple[str, str]]) -> Ruleset:
     if problems:
         raise InputError(problems)
     try:
-        return merge(files)
+        with hint_budget():
+            return merge(files)
     except RulesetError as error:
         sources = dict(texts)
-        raise InputError(
-            [
-                Problem(file, message, *_place(sources.get(file, ""), where))
-                for file, message, where in error.problems
-            ]
-        ) from None
+        kept: list[Problem] = []
+        counts: dict[str, int] = {}
+        for file, message, where in error.problems:  # placed only when they are shown
+            counts[file] = counts.get(file, 0) + 1
+            if counts[file] <= MAX_PROBLEMS:
+                kept.append(Problem(file, _listed(message), *_place(sources.get(file, ""), where)))
+        raise InputError(kept + _more(counts)) from None
 
 
 def _place(text: str, where: tuple[str, ...]) -> tuple[int | None, int | None]:

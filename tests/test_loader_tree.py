@@ -1,5 +1,6 @@
 """The loader's one-pass construction of anchor-free documents gives exactly what the general
-path (every alias counted, then PyYAML's constructor) gives: the same data, or the same error."""
+path (every node checked, every alias counted, then PyYAML's constructor) gives: the same data,
+or the same error."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ Build = Callable[[Any, yaml.Node], Any]
 
 
 def general(yaml_loader: Any, node: yaml.Node) -> Any:
-    loader._check_aliases(node, "doc.yaml")
+    loader._check_nodes(node, "doc.yaml")
     return yaml_loader.construct_document(node)
 
 
