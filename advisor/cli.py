@@ -6,10 +6,14 @@ Exit codes: 0 done; 1 an input was refused; 2 the command was used wrongly.
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import datetime
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -17,6 +21,8 @@ from advisor import __version__
 from advisor.errors import InputError, Problem
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from advisor.models import Assessment, Result
     from advisor.ruleset import Ruleset
 
@@ -40,28 +46,83 @@ class UsageError(Exception):
     """The command itself is wrong: a missing or conflicting option, an unwritable output."""
 
 
+class OutputError(Exception):
+    """Standard output cannot take the result: it is closed, or its device is full."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (from `timeout`, systemd, a cancelled CI job): stopped as Ctrl-C stops a run,
+    cleaning up on the way out."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if sys.stderr is None:  # started with standard error closed: errors go nowhere, not to stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse has printed usage or help
         return int(exit_.code or 0)
+    except (OSError, AttributeError) as error:  # the help had nowhere to go (stdout closed)
+        reason = error.strerror if isinstance(error, OSError) else "it is closed"
+        print(f"advisor: error: cannot write to standard output: {reason}", file=sys.stderr)
+        _silence_stdout()
+        return EXIT_REFUSED
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        with _terminated_as_interrupted():
+            return handler(args)
     except InputError as error:
         report_problems(error.problems)
         return EXIT_REFUSED
     except UsageError as error:
         print(f"advisor: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputError as error:
+        print(f"advisor: error: {error}", file=sys.stderr)
+        _silence_stdout()  # what is still buffered would fail again at exit
+        return EXIT_REFUSED
+    except Terminated:
+        print("advisor: stopped by SIGTERM", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("advisor: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`advisor rules list | head -1`): stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
+
+
+@contextlib.contextmanager
+def _terminated_as_interrupted() -> Iterator[None]:
+    """While a command runs, SIGTERM raises Terminated, so that it cleans up as for Ctrl-C (no
+    temporary file left behind). A second SIGTERM during the clean-up is ignored; SIGKILL is
+    what is left for a clean-up that hangs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread can take signals
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush of what is
+    left in its buffer neither fails nor prints a traceback."""
+    try:
+        target = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, target)
+    os.close(devnull)
 
 
 def report_problems(problems: Sequence[Problem], stream: TextIO | None = None) -> None:
@@ -70,8 +131,21 @@ def report_problems(problems: Sequence[Problem], stream: TextIO | None = None) -
         print(f"error: {problem}", file=out)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that help or usage that cannot be written (`--help > /dev/full`) is an
+    error rather than silence."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message:
+            target = file or sys.stderr
+            target.write(message)
+            flush = getattr(target, "flush", None)
+            if flush is not None:
+                flush()
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="advisor",
         description=(
             "Integration Advisor: decide, flow by flow, between API-driven, event-driven and "
@@ -283,8 +357,14 @@ def _assess(args: argparse.Namespace) -> int:
         text = _markdown_report(assessment, result, ruleset, args.date)
     else:
         text = to_json(result) if fmt == "json" else to_text(assessment, result)
-    _emit(text, args.output)
+    _emit(text, args.output, kind=_TEXT_KINDS[fmt])
     return EXIT_OK
+
+
+# How characters that standard output's encoding lacks are written in each format, so that the
+# output stays valid and means the same: JSON escapes (\u00e9), HTML and Markdown character
+# references (&#233;), and backslash escapes (\xe9) in plain text.
+_TEXT_KINDS = {"json": "json", "html": "markup", "md": "markup", "text": "text", "dot": "markup"}
 
 
 def _refuse_overwriting(file: Path, output: Path | None) -> None:
@@ -300,7 +380,14 @@ def _refuse_overwriting(file: Path, output: Path | None) -> None:
 def _format_for(output: Path | None) -> str:
     if output is not None:
         return _SUFFIX_FORMATS.get(output.suffix.lower(), "json")
-    return "text" if sys.stdout.isatty() else "json"
+    return "text" if _on_terminal() else "json"
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 _SUFFIX_FORMATS = {
@@ -355,7 +442,7 @@ def _diagram_svg(assessment: Assessment, result: Result, ruleset: Ruleset) -> st
 def _schema(args: argparse.Namespace) -> int:
     from advisor.schema import assessment_schema_json
 
-    _emit(assessment_schema_json(), args.output)
+    _emit(assessment_schema_json(), args.output, kind="json")
     return EXIT_OK
 
 
@@ -370,7 +457,7 @@ def _diagram(args: argparse.Namespace) -> int:
 
     fmt: str = args.format or _diagram_format(args.output)
     _refuse_overwriting(args.file, args.output)
-    if fmt == "png" and args.output is None and sys.stdout.isatty():
+    if fmt == "png" and args.output is None and _on_terminal():
         raise UsageError("a PNG is not for a terminal: write it to a file with -o PATH.png")
     if not 0 < args.timeout <= MAX_TIMEOUT:  # also refuses nan
         raise UsageError(f"--timeout takes a number of seconds above 0, up to {MAX_TIMEOUT:g}")
@@ -378,7 +465,7 @@ def _diagram(args: argparse.Namespace) -> int:
     assessment = load_assessment(args.file)
     dot = blueprint_dot(assessment, assess(assessment, ruleset), ruleset)
     if fmt == "dot":
-        _emit(dot, args.output)
+        _emit(dot, args.output, kind="markup")
         return EXIT_OK
     try:
         data = render(
@@ -403,18 +490,52 @@ def _diagram_format(output: Path | None) -> str:
 
 
 def _emit_bytes(data: bytes, output: Path | None) -> None:
-    """Write bytes to stdout, or atomically to a file."""
+    """Write bytes to stdout, or to a file (see `write_output`: atomically, never over a device
+    or a FIFO)."""
     if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        _to_stdout(data)
         return
-    from advisor.files import write_atomic
+    from advisor.files import write_output
 
     try:
-        write_atomic(output, data)
+        write_output(output, data)
     except OSError as error:
         raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+
+
+def _to_stdout(data: bytes) -> None:
+    """Bytes to standard output; OutputError when it is closed or cannot take them (a full
+    device). BrokenPipeError, the reader gone, is left to `main`."""
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError("standard output is closed; write the result to a file with -o PATH")
+    try:
+        stream.flush()
+        binary = getattr(stream, "buffer", None)
+        if binary is None:  # a text-only stream: as text, in its own encoding
+            stream.write(data.decode(_encoding(stream), "replace"))
+            stream.flush()
+        else:
+            binary.write(data)
+            binary.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as error:  # ValueError: a stream closed under us
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise OutputError(f"cannot write to standard output: {reason}") from None
+
+
+def _encoding(stream: TextIO) -> str:
+    name = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return "utf-8"
+
+
+def _say(line: str) -> None:
+    """One line of plain text to standard output."""
+    _emit(line + "\n", None, kind="text")
 
 
 def _rules_check(args: argparse.Namespace) -> int:
@@ -426,7 +547,7 @@ def _rules_check(args: argparse.Namespace) -> int:
     if missing:
         raise InputError([Problem(str(path), "no such file or folder") for path in missing])
     ruleset = load_rules(args.paths, defaults=not args.no_default_rules)
-    print(
+    _say(
         f"ok: {len(ruleset.rules)} scoring rules, {len(ruleset.hybrid)} hybrid rules, "
         f"{len(ruleset.broker_selection)} broker choices, {len(ruleset.risks)} risks "
         f"from {len(ruleset.sources)} files"
@@ -439,7 +560,7 @@ def _rules_list(args: argparse.Namespace) -> int:
     width = max((len(rule.id) for rule in ruleset.rules), default=0)
     for rule in ruleset.rules:
         side = "events" if rule.favours == "event" else "API"
-        print(f"{rule.id:<{width}}  {rule.criterion:<15} {side:<6} {rule.points:>5g}")
+        _say(f"{rule.id:<{width}}  {rule.criterion:<15} {side:<6} {rule.points:>5g}")
     return EXIT_OK
 
 
@@ -565,20 +686,45 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def _emit(text: str, output: Path | None) -> None:
-    """Write text to stdout, or atomically to a file."""
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
+def _emit(text: str, output: Path | None, *, kind: str = "text") -> None:
+    """Write text to stdout, in its encoding (characters it lacks escaped as `kind` says: see
+    _TEXT_KINDS), or as UTF-8 to a file."""
+    if output is not None:
         _emit_bytes(text.encode("utf-8"), output)
+        return
+    if sys.stdout is None:
+        raise OutputError("standard output is closed; write the result to a file with -o PATH")
+    _to_stdout(text.encode(_encoding(sys.stdout), _ERRORS[kind]))
+
+
+def _json_escapes(error: UnicodeError) -> tuple[str, int]:
+    """An encoding error handler for JSON: \\u escapes (surrogate pairs beyond U+FFFF)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escaped = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), error.end
+
+
+codecs.register_error("advisor-json", _json_escapes)
+_ERRORS = {"json": "advisor-json", "markup": "xmlcharrefreplace", "text": "backslashreplace"}
 
 
 def run() -> None:  # pragma: no cover - the console script's entry point
     code = main()
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
+    except OSError as error:  # `advisor --help > /dev/full`: argparse wrote into the buffer
+        print(f"advisor: error: cannot write to standard output: {error.strerror}", file=sys.stderr)
+        _silence_stdout()
+        code = code or EXIT_REFUSED
     raise SystemExit(code)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,4 +48,34 @@ def _umask() -> int:
 def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write to a temporary file beside `path`, then rename it into place."""
     with atomic_writer(path, sync=sync) as stream:
+        stream.write(data)
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write `data` to what `path` names, as a shell's `>` does, but never half-written.
+
+    Only a regular file, or a name where nothing is yet, is replaced atomically (a temporary
+    file beside it, then a rename). A symbolic link is followed on purpose: what it leads to
+    is written (atomically when that is a regular file or new) and the link stays a link.
+    Anything else that exists, a device such as /dev/null, a FIFO or a terminal, is opened
+    and written through: a rename would put a regular file in its place (as root, over
+    /dev/null). A folder is refused with IsADirectoryError; other failures are OSError.
+    """
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else path
+    try:
+        mode: int | None = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is None or stat.S_ISREG(mode):
+        write_atomic(target, data)
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+    # No O_CREAT or O_TRUNC: if the name changed since, nothing new is made by mistake.
+    handle = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+    if stat.S_ISREG(os.fstat(handle).st_mode):  # it became a regular file meanwhile
+        os.close(handle)
+        write_atomic(target, data)
+        return
+    with os.fdopen(handle, "wb") as stream:
         stream.write(data)
