@@ -337,19 +337,25 @@ def _add_broker(graph: graphviz.Digraph, plan: _Plan) -> None:
 
 
 def _add_api_flows(graph: graphviz.Digraph, plan: _Plan) -> None:
-    """One request edge per pair of systems, labelled with every API flow between them."""
-    pairs: dict[tuple[str, str], list[str]] = {}
+    """One request edge per pair of systems and caller, labelled with every API flow between
+    them. The arrow points from the caller to the system it calls: where the targets call the
+    source (a lookup, a scheduled pull), it points back at the source, which keeps its place
+    on the left."""
+    pairs: dict[tuple[str, str, bool], list[str]] = {}
     for flow, flow_result in plan.flows:
         if flow_result.style == "api":
+            fetched = flow.caller == "target"
             for target in flow.targets:
-                pairs.setdefault((flow.source, target), []).append(flow.id)
+                pairs.setdefault((flow.source, target, fetched), []).append(flow.id)
     every = plan.all_sync_retried()
     with graph.subgraph() as requests:  # a group for the edges' looks only
         requests.attr("edge", fontcolor=API_COLOUR, **_LINES["api"])
-        for (source, target), flow_ids in pairs.items():
+        for (source, target, fetched), flow_ids in pairs.items():
             retried = not every and any(flow_id in plan.retried for flow_id in flow_ids)
-            lines = [*_wrap(flow_ids), "sync, retries with back-off" if retried else "sync"]
-            requests.edge(_system_node(source), _system_node(target), _text(*lines))
+            how = "sync fetch" if fetched else "sync"
+            lines = [*_wrap(flow_ids), f"{how}, retries with back-off" if retried else how]
+            extra = {"dir": "back"} if fetched else {}
+            requests.edge(_system_node(source), _system_node(target), _text(*lines), **extra)
 
 
 def _wrap(words: list[str], width: int = 28) -> list[str]:
@@ -406,7 +412,13 @@ def _add_event_flows(graph: graphviz.Digraph, plan: _Plan) -> None:
 # The legend: for each line in use, its colour, its line style and thickness (so that it reads in
 # black and white), the arrowhead drawn as a glyph, and what it means.
 _LEGEND_ROWS = {
-    "api": (API_COLOUR, "solid", 2, "\u25ba", "API request (sync)"),
+    "api": (
+        API_COLOUR,
+        "solid",
+        2,
+        "\u25ba",
+        "API request (sync), from the caller to the system it calls",
+    ),
     "event": (EVENT_COLOUR, "solid", 4, "&gt;", "event: publish, then fan-out to each consumer"),
     "hybrid": (HYBRID_COLOUR, "solid", 1, "&gt;", "thin event (hybrid)"),
     "call-back": (HYBRID_COLOUR, "dashed", 1, "\u25ba", "call-back to the source's API (hybrid)"),

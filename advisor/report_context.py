@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor import __version__
-from advisor.facts import format_number, format_percent
+from advisor.facts import format_duration, format_number, format_percent
 from advisor.models import Assessment, Change, Flow, FlowResult, Reason, Result, Style
 from advisor.questionnaire import choices, question
 from advisor.report import STYLE_NAMES, polling_summary
@@ -169,6 +169,7 @@ class FlowInputRow:
     source: str
     targets: str
     trigger: str
+    initiator: str
     needs_response: str
     max_delay: str
     events_per_day: str
@@ -176,6 +177,7 @@ class FlowInputRow:
     consistency: str
     ordering: str
     payload: str
+    polled_items: str
 
 
 @dataclass(frozen=True)
@@ -713,8 +715,12 @@ class _Facts:
                 source=flow.source,
                 targets=", ".join(flow.targets),
                 trigger=TRIGGERS[flow.trigger],
+                initiator=(
+                    ("The source" if flow.caller == "source" else "The targets")
+                    + ("" if flow.initiator else " (default)")
+                ),
                 needs_response="Yes" if flow.needs_response else "No",
-                max_delay=f"{format_number(flow.max_delay_seconds)} s",
+                max_delay=format_duration(flow.max_delay_seconds),
                 events_per_day=format_number(flow.events_per_day),
                 peak=(
                     f"{format_number(flow.peak_per_second)}/s"
@@ -724,6 +730,7 @@ class _Facts:
                 consistency=flow.consistency.capitalize(),
                 ordering=ORDERINGS[flow.ordering],
                 payload=f"{format_number(flow.payload_kb)} KB",
+                polled_items=format_number(flow.items_polled_one_by_one),
             )
             for flow in self.assessment.flows
         )

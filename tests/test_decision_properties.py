@@ -182,10 +182,17 @@ def test_context_never_turns_a_waiting_user_action_from_api(data: dict[str, Any]
 
 
 @SETTINGS
-@given(estates(trigger="schedule", needs_response=False))
+@given(
+    estates(trigger="schedule", needs_response=False),
+    st.sampled_from([3600, 21600, 86400]),
+    st.sampled_from([1, 24, 1000]),
+)
 def test_context_never_turns_a_scheduled_transfer_to_one_consumer_from_api(
-    data: dict[str, Any],
+    data: dict[str, Any], delay: int, runs: int
 ) -> None:
+    """A batch: at most hourly, at most a thousand records a day (a schedule firing every
+    second at millions a day is a stream on a timer, and may be a close call)."""
+    data = with_flow(data, max_delay_seconds=delay, events_per_day=runs)
     one = {**data, "systems": data["systems"][:2]}
     one = with_flow(one, targets=[one["systems"][1]["id"]])
     styles = {judged(with_context(one, context)).style for context in EXTREMES}
