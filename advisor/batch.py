@@ -9,12 +9,15 @@ folder names are given out in that order too. Memory stays flat however many inp
 Nothing is ever seen half-written: whoever assesses a file (a worker) writes its formats into a
 private staging folder inside OUT, and the run publishes that folder under its name with a
 rename; the summary and the overview are written to temporary files and renamed. An interrupted
-run removes the staging folder. Report files are not synced to disk one by one (that would cost
-more than assessing them); the summary and the overview, written last, are.
+run (Ctrl-C, SIGTERM) removes the staging folder; what a run killed outright leaves (SIGKILL, a
+power cut) the next run over the same folder removes, when the same user owns it and the process
+that made it is gone. Report files are not synced to disk one by one (that would cost more than
+assessing them); the summary and the overview, written last, are.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import errno
@@ -24,8 +27,10 @@ import os
 import re
 import shutil
 import signal
+import stat
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 from collections import Counter, deque
@@ -196,8 +201,9 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     """The YAML files named, or found in the folders named (recursively), sorted, each once.
 
     Folders are searched for *.yaml and *.yml, skipping hidden files and folders (such as .git
-    or .github); a file named directly is taken whatever its name. FileNotFoundError for a
-    path that does not exist.
+    or .github) and anything that is not a regular file (a FIFO would hold the run for good); a
+    file named directly is taken whatever its name, and refused when read if it is not a
+    regular file. FileNotFoundError for a path that does not exist.
     """
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
@@ -212,7 +218,7 @@ def discover(paths: Sequence[Path]) -> list[Path]:
             found += [
                 Path(folder, name)
                 for name in files
-                if name.endswith(SUFFIXES) and not name.startswith(".")
+                if name.endswith(SUFFIXES) and not name.startswith(".") and _regular(folder, name)
             ]
     unique: dict[tuple[int, int] | str, Path] = {}  # one path per file, however it was reached
     for path in sorted(found):
@@ -223,6 +229,15 @@ def discover(paths: Sequence[Path]) -> list[Path]:
         else:
             unique.setdefault((status.st_dev, status.st_ino), path)
     return list(unique.values())
+
+
+def _regular(folder: str, name: str) -> bool:
+    """Whether a file found in a folder is a regular file, or a link to one; a broken link is
+    kept, to be refused with the reason."""
+    try:
+        return stat.S_ISREG(os.stat(os.path.join(folder, name)).st_mode)
+    except OSError:
+        return True
 
 
 SLUG_LENGTH = 60
@@ -324,7 +339,7 @@ def assess_file(path: Path, options: Options) -> Outcome:
 
     label = str(path)
     try:
-        assessment = load_assessment(path)
+        assessment = load_assessment(path, regular_only=True)
         result = assess(assessment, options.ruleset, what_if=options.what_if)
         subject = Assessed(assessment, result, options)
         outputs = tuple(
@@ -357,8 +372,32 @@ def assess_file(path: Path, options: Options) -> Outcome:
 
 def csv_text(text: str) -> str:
     """Text for a summary cell that no spreadsheet takes for a formula: a cell that starts with
-    = + - @ or a tab or carriage return gets a leading apostrophe, as OWASP advises."""
-    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+    = + - @ or a tab or carriage return gets a leading apostrophe, as OWASP advises; so does
+    one that starts with an apostrophe, which a spreadsheet would otherwise drop, so that
+    `from_csv_text` gives back the text exactly."""
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def from_csv_text(cell: str) -> str:
+    """The text a summary cell was written from: the apostrophe meant for spreadsheets goes."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+def csv_row(cells: Iterable[str]) -> str:
+    """One summary.csv line. A cell holding a separator, a quote or any line break (a carriage
+    return too, which Python's csv writer leaves bare when lines end with a line feed) is
+    quoted, so that every spreadsheet and csv reader sees one row."""
+    row = [_csv_cell(cell) for cell in cells]
+    return ('""' if row == [""] else ",".join(row)) + "\n"  # one empty cell, not an empty row
+
+
+def _csv_cell(cell: str) -> str:
+    if any(char in cell for char in ',"\r\n'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def stage(outcome: Outcome, folder: Path) -> Outcome:
@@ -405,15 +444,49 @@ def publish(staged: Path, folder: Path) -> None:
 _worker: tuple[Options, Path] | None = None
 
 
-def _start_worker(options: Options, staging: Path) -> None:
-    """Once per worker process: keep the rules, leave Ctrl-C to the parent, and stage into a
-    folder of its own (workers creating folders side by side would queue for the same one)."""
+def _start_worker(options: Options, staging: Path, parent: int) -> None:
+    """Once per worker process: keep the rules, leave Ctrl-C to the parent, end quietly on
+    SIGTERM (how the parent's pool stops its workers) and as soon as the parent is gone, and
+    stage into a folder of its own (workers creating folders side by side would queue for the
+    same one)."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which raises
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # blocked while forked
+    threading.Thread(target=_end_when_orphaned, args=(parent,), daemon=True).start()
+    sys.stderr = _QuietOrphan(sys.stderr, parent)
     own = staging / str(os.getpid())
     own.mkdir(exist_ok=True)
     _worker = (options, own)
     gc.freeze()  # the rules and modules stay for good: spare the collector from walking them
+
+
+def _end_when_orphaned(parent: int) -> None:
+    """A worker whose parent was killed outright (SIGKILL) would assess on, then print a
+    BrokenPipeError traceback when it hands back its results to no one: it ends instead."""
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(0)
+
+
+class _QuietOrphan(io.TextIOBase):
+    """A worker's standard error, silent once its parent is gone: what a worker caught between
+    its parent's death and its own end would say (the pool's traceback of the pipe that broke
+    under it) is meant for no one, and would land in the user's terminal."""
+
+    def __init__(self, stream: TextIO, parent: int) -> None:
+        super().__init__()
+        self._stream = stream
+        self._parent = parent
+
+    def write(self, text: str) -> int:
+        if os.getppid() != self._parent:
+            return len(text)
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.flush()
 
 
 def _assess_chunk(chunk: Sequence[tuple[int, Path]]) -> list[Outcome]:
@@ -448,7 +521,15 @@ def outcomes(
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     size = chunk_size(len(inputs), jobs)
     chunks = (numbered[start : start + size] for start in range(0, len(numbered), size))
-    pool = context.Pool(jobs, initializer=_start_worker, initargs=(options, staging))
+    # SIGTERM is held back while the workers are forked, so that none can take it before it has
+    # given up the parent's handler (see _start_worker); the parent gets it right after.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        pool = context.Pool(
+            jobs, initializer=_start_worker, initargs=(options, staging, os.getpid())
+        )
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
     workers = {child.pid for child in multiprocessing.active_children()}
     try:
         pending = deque(
@@ -526,20 +607,20 @@ def run(
     """Assess `inputs` into `out` (see the module's docstring). OSError when `out` cannot be
     written; KeyboardInterrupt stops the workers and leaves no half-written file."""
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale(out)
     tally = Tally(total=len(inputs))
     slugs = Slugs()
-    staging = Path(tempfile.mkdtemp(dir=out, prefix=".batch-", suffix=".tmp"))
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=f".batch-{os.getpid()}-", suffix=".tmp"))
     stream = outcomes(inputs, options, jobs, staging)
     try:
         with atomic_writer(out / SUMMARY) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-            writer = csv.writer(text, lineterminator="\n")
-            writer.writerow(COLUMNS)
+            text.write(csv_row(COLUMNS))
             for outcome in stream:
                 folder = "" if outcome.refused else slugs.claim(outcome.name, outcome.file)
                 if outcome.staged:
                     publish(Path(outcome.staged), out / folder)
-                writer.writerow(outcome.row(folder))
+                text.write(csv_row(outcome.row(folder)))
                 tally.add(outcome)
                 if progress is not None:
                     progress(tally)
@@ -553,6 +634,60 @@ def run(
         shutil.rmtree(staging, ignore_errors=True)
     write_index(out, tally, options)
     return tally
+
+
+# What earlier runs left: `.batch-<pid>-*.tmp` staging folders and the summary's and overview's
+# temporary files (`.summary.csv.<pid>.*.tmp`; without a pid, from an older version).
+_STALE = re.compile(
+    rf"\.(?:batch-(?P<staging>\d+)-.*|(?:{re.escape(SUMMARY)}|{re.escape(INDEX)})\."
+    r"(?:(?P<writer>\d+)\.)?[^.]*)\.tmp"
+)
+
+
+def remove_stale(out: Path) -> list[str]:
+    """Remove what runs that were killed outright left in `out`: only files and folders of the
+    forms this module makes, only the current user's, and only when the process that made
+    them is gone (a run going on at the same time keeps its own). The names removed."""
+    removed: list[str] = []
+    try:
+        names = sorted(os.listdir(out))
+    except OSError:
+        return removed
+    for name in names:
+        match = _STALE.fullmatch(name)
+        if match is None:
+            continue
+        pid = match.group("staging") or match.group("writer")
+        if pid is not None and _running(int(pid)):
+            continue
+        path = out / name
+        try:
+            status = path.lstat()
+        except OSError:
+            continue
+        if status.st_uid != os.geteuid():
+            continue
+        if stat.S_ISDIR(status.st_mode):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        removed.append(name)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # no signal sent: only asks whether the process is there
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # there, and another user's
+    except (OverflowError, ValueError):
+        return False  # no process can have that number
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -620,11 +755,12 @@ def index_context(
     brokers = {broker.id: broker.name for broker in options.ruleset.brokers}
 
     def row(cells: dict[str, str]) -> IndexRow:
+        file = from_csv_text(cells["file"])  # the apostrophe is for spreadsheets only
         if cells["error"]:
-            return IndexRow(file=cells["file"], error=cells["error"])
+            return IndexRow(file=file, error=from_csv_text(cells["error"]))
         return IndexRow(
-            file=cells["file"],
-            name=cells["name"],
+            file=file,
+            name=from_csv_text(cells["name"]),
             href=f"{cells['folder']}/{link}",
             style=cells["recommendation"],
             recommendation=STYLE_NAMES[cells["recommendation"]],

@@ -22,7 +22,9 @@ def atomic_writer(path: Path, *, sync: bool = True) -> Iterator[BinaryIO]:
     cut); without it the file is still never seen half-written, only written faster.
     """
     directory = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    # The process's number in the name tells a later run whether the writer is still there.
+    prefix = f".{path.name}.{os.getpid()}."
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".tmp")
     try:
         if hasattr(os, "fchmod"):  # as open() would create it, not with mkstemp's 0600
             os.fchmod(handle, 0o666 & ~_umask())
