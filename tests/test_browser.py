@@ -22,6 +22,7 @@ import pytest
 
 from advisor.engine import assess
 from advisor.loader import load_assessment, parse_assessment
+from advisor.models import Assessment
 from advisor.report import STYLE_NAMES, to_json
 from advisor.ruleset import Ruleset
 from advisor.share import encode_link
@@ -343,4 +344,44 @@ def test_the_blueprint_and_the_reports_download(page: Any, server: str) -> None:
     assert b"<svg" in fetched["gifting-platform-orders-blueprint.svg"]
     assert b"Gifting platform orders" in fetched["gifting-platform-orders.html"]
     assert b"Gifting platform orders" in fetched["gifting-platform-orders-adr.md"]
+    no_exception(page)
+
+
+HOSTILE = Assessment.model_validate(
+    {
+        "name": "Orders ![x](http://evil.example/name.png)\n\n![y](http://evil.example/b.png)",
+        "systems": [
+            {"id": "a", "name": "![x](http://evil.example/p.png)"},
+            {"id": "b", "name": "[Log in again](https://evil.example/login)"},
+            {"id": "c", "name": "www.evil.example <img src=http://evil.example/i.png>"},
+        ],
+        "flows": [
+            {"id": "f_1_", "source": "a", "targets": ["b", "c"], "trigger": "user_action"},
+        ],
+    }
+)
+
+
+def test_names_from_a_link_never_become_images_or_links(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    """A shared link is untrusted: its names show as text, and the browser that opens it asks
+    nothing of the host they name."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{server}/?a={encode_link(HOSTILE)}")
+    expect(page.locator(".ia-for")).to_contain_text("Orders ![x](http://evil.example/name.png)")
+    expander = page.locator("[data-testid=stExpander] summary")
+    expect(expander).to_contain_text("[Log in again](https://evil.example/login)")
+    expect(expander).to_contain_text("![x](http://evil.example/p.png)")
+    broken = tmp_path / "[Log in again](evil.example) ![x](evil.example.png).yaml"  # no / in names
+    broken.write_text("name: [unclosed\n", encoding="utf-8")
+    popover(page, "Open")
+    page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(broken))
+    expect(page.locator("[data-testid=stAlert]")).to_contain_text("[Log in again](evil.example)")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("img[src*='evil.example']").count() == 0
+    assert page.locator("a[href*='evil.example']").count() == 0
+    assert page.locator("em, del, [data-testid=stExpander] summary code").count() == 0
+    assert [url for url in requested if "evil.example" in url] == []
     no_exception(page)

@@ -25,6 +25,7 @@ from advisor.questionnaire import (
 from advisor.report import STYLE_NAMES
 from advisor.ruleset import Ruleset
 from advisor.webapp import state
+from advisor.webapp.text import html_text, markdown_text
 
 SECTIONS = (":material/tune: Context", ":material/apps: Systems", ":material/swap_horiz: Flows")
 ROW_HEIGHT = 35  # pixels; the browser tests find the table's cells by it
@@ -33,7 +34,7 @@ ROW_HEIGHT = 35  # pixels; the browser tests find the table's cells by it
 def flag(messages: Sequence[str]) -> None:
     """Problems with one field, right under it, in the loader's words."""
     for message in messages:
-        st.markdown(f'<div class="ia-flag">⚠ {html.escape(message)}</div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="ia-flag">⚠ {html_text(message)}</div>', unsafe_allow_html=True)
 
 
 class Asked(TypedDict):
@@ -248,12 +249,13 @@ def _verdict(result: Result | None, flow_id: Any) -> None:
 def _flow_picker(flows: list[dict[str, Any]], checked: Checked, result: Result | None) -> int:
     styles = {flow.id: flow.style for flow in result.flows} if result else {}
 
-    def label(position: int) -> str:
+    def label(position: int) -> str:  # pills read Markdown: the id is shown as text
         flow_id = flows[position].get("id") or f"flow {position + 1}"
+        shown = markdown_text(flow_id)
         if any(key[:2] == ("flows", position) for key in checked.fields):
-            return f"⚠ {flow_id}"
+            return f"⚠ {shown}"
         style = styles.get(flow_id)
-        return f"{flow_id} · {STYLE_NAMES[style]}" if style else flow_id
+        return f"{shown} · {STYLE_NAMES[style]}" if style else shown
 
     picker_key = state.key(("flow-picker",))
     if picker_key not in st.session_state:

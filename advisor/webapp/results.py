@@ -3,8 +3,6 @@ the broker and the risks. Drawn from the result alone; nothing is decided here."
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from advisor.facts import format_number, format_percent
@@ -13,6 +11,7 @@ from advisor.questionnaire import Checked
 from advisor.report import STYLE_NAMES
 from advisor.ruleset import Ruleset
 from advisor.webapp.diagram import Blueprint
+from advisor.webapp.text import html_text, markdown_text
 
 STYLE_CLASS = {"api": "ia-api", "event": "ia-event", "hybrid": "ia-hybrid"}
 
@@ -22,7 +21,7 @@ def _html(markup: str) -> None:
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text))
+    return html_text(text)
 
 
 def problems(checked: Checked, before: Blueprint | None) -> None:
@@ -104,7 +103,8 @@ def _bars(api: float, event: float) -> str:
 def blueprint(drawing: Blueprint) -> None:
     if drawing.svg is None:
         st.warning(
-            f"The blueprint could not be drawn: {drawing.problem}", icon=":material/warning:"
+            f"The blueprint could not be drawn: {markdown_text(drawing.problem)}",
+            icon=":material/warning:",
         )
         return
     with st.container(border=True, key="ia-blueprint"):
@@ -117,11 +117,11 @@ def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
     titles = {criterion.id: criterion.title for criterion in ruleset.criteria}
     for flow in result.flows:
         spec = declared[flow.id]
-        route = f"{assessment.system(spec.source).label} → " + ", ".join(
-            assessment.system(target).label for target in spec.targets
+        route = f"{markdown_text(assessment.system(spec.source).label)} → " + ", ".join(
+            markdown_text(assessment.system(target).label) for target in spec.targets
         )
-        with st.expander(
-            f"**{flow.id}** · {STYLE_NAMES[flow.style]} · {route}",
+        with st.expander(  # names are user text: shown as text, never as Markdown
+            f"**{markdown_text(flow.id)}** · {STYLE_NAMES[flow.style]} · {route}",
             expanded=len(result.flows) <= 2,
         ):
             _flow(flow, titles)

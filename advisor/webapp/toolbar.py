@@ -15,6 +15,7 @@ from advisor.ruleset import Ruleset
 from advisor.share import MAX_ENCODED, encode_link
 from advisor.webapp import downloads, resources, state
 from advisor.webapp.diagram import Blueprint
+from advisor.webapp.text import markdown_text
 
 EXAMPLE = "example"
 UPLOAD = "upload"
@@ -129,6 +130,6 @@ def notice() -> None:
     if shown is None:
         return
     title, problems = shown
-    st.error(f"**{title or 'This could not be opened'}**", icon=":material/error:")
+    st.error(f"**{markdown_text(title or 'This could not be opened')}**", icon=":material/error:")
     st.code("\n".join(f"error: {problem}" for problem in problems), language=None, wrap_lines=True)
     st.button("Dismiss", icon=":material/close:", type="tertiary", on_click=state.dismiss)
