@@ -198,23 +198,30 @@ def tally(facts: dict[str, FactValue], ruleset: Ruleset, held: Sequence[bool]) -
     """
     rules = compiled(ruleset)
     reasons = list(map(rules.reason, compress(range(len(held)), held), repeat(facts)))
-    for index, scale in _scaled(held, rules).items():
+    for index, points in _budgeted(held, rules).items():
         position = sum(held[:index])
-        reason = reasons[position]
-        reasons[position] = reason.model_copy(update={"points": round(reason.points * scale, 2)})
+        reasons[position] = reasons[position].model_copy(update={"points": points})
     api, event = points_of(held, rules)
     return _Tally(api=api, event=event, reasons=tuple(reasons))
 
 
-def _scaled(held: Sequence[bool], rules: Compiled) -> dict[int, float]:
-    """The rules whose points a budget cuts, with the factor it cuts them by."""
-    scaled: dict[int, float] = {}
+def _budgeted(held: Sequence[bool], rules: Compiled) -> dict[int, float]:
+    """The rules whose points a budget cuts, with the points each then counts: shares of the
+    budget in proportion to their points, in tenths that add up to the budget exactly."""
+    counted: dict[int, float] = {}
     for members, budget, _ in rules.budgets:
         holding = [index for index in members if held[index]]
         given = sum(rules.points[index] for index in holding)
-        if given > budget:
-            scaled.update(dict.fromkeys(holding, budget / given))
-    return scaled
+        if given <= budget:
+            continue
+        exact = [rules.points[index] * budget / given * 10 for index in holding]
+        tenths = [int(share) for share in exact]
+        left = round(budget * 10) - sum(tenths)
+        by_remainder = sorted(range(len(exact)), key=lambda at: (tenths[at] - exact[at], at))
+        for at in by_remainder[:left]:
+            tenths[at] += 1
+        counted.update((index, tenth / 10) for index, tenth in zip(holding, tenths, strict=True))
+    return counted
 
 
 def points_of(held: Sequence[bool], rules: Compiled) -> tuple[float, float]:
