@@ -5,7 +5,7 @@ streamlit run app.py        (or `make run`)
 
 import streamlit as st
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.questionnaire import validate_answers
 from advisor.webapp import diagram, look, questions, resources, results, state, toolbar
 

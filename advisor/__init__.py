@@ -16,7 +16,7 @@ _EXPORTS = {
     "InputError": "advisor.errors",
     "Problem": "advisor.errors",
     "Result": "advisor.models",
-    "assess": "advisor.engine",
+    "assess": "advisor.advice",
     "load_assessment": "advisor.loader",
     "load_rules": "advisor.loader",
     "parse_assessment": "advisor.loader",
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from advisor.engine import assess
+    from advisor.advice import assess
     from advisor.errors import InputError, Problem
     from advisor.loader import load_assessment, load_rules, parse_assessment
     from advisor.models import Assessment, Result

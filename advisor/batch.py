@@ -334,7 +334,7 @@ class Outcome:
 def assess_file(path: Path, options: Options) -> Outcome:
     """Assess one file and render its formats; a refused file gets its problems as the error,
     worded exactly as `advisor assess` words them."""
-    from advisor.engine import assess
+    from advisor.advice import assess
     from advisor.loader import load_assessment
 
     label = str(path)
@@ -740,7 +740,7 @@ def write_index(out: Path, tally: Tally, options: Options) -> None:
 def index_context(
     tally: Tally, options: Options, summary: Iterable[dict[str, str]]
 ) -> IndexContext:
-    from advisor.report import STYLE_NAMES
+    from advisor.wording import STYLE_NAMES
 
     assessed = tally.done - tally.refused
     lead = f"{assessed:,} of {tally.total:,} assessment files assessed"
@@ -838,7 +838,7 @@ class Progress:
 
 def summary_line(tally: Tally, out: Path, seconds: float) -> str:
     """The one line that ends every run."""
-    from advisor.report import STYLE_NAMES
+    from advisor.wording import STYLE_NAMES
 
     assessed = tally.done - tally.refused
     styles = ", ".join(

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 import graphviz
 
 from advisor.models import Assessment, Flow, FlowResult, Result, System
-from advisor.report import STYLE_NAMES
 from advisor.ruleset import NO_BROKER, Ruleset
+from advisor.wording import STYLE_NAMES
 
 FONT = "Helvetica"
 

@@ -342,7 +342,7 @@ def _load_rules(args: argparse.Namespace) -> Ruleset:
 
 
 def _assess(args: argparse.Namespace) -> int:
-    from advisor.engine import assess
+    from advisor.advice import assess
     from advisor.loader import load_assessment
     from advisor.report import to_json, to_text
 
@@ -450,8 +450,8 @@ _DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
 
 
 def _diagram(args: argparse.Namespace) -> int:
+    from advisor.advice import assess
     from advisor.blueprint import blueprint_dot
-    from advisor.engine import assess
     from advisor.loader import load_assessment
     from advisor.render import RenderError, render
 

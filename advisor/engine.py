@@ -47,12 +47,18 @@ from advisor.ruleset import (
 )
 
 
-def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) -> Result:
-    """Score every flow, then the whole integration, its broker and its risks.
+@dataclass(frozen=True)
+class Scored:
+    """A result without the what-if analysis, with what the analysis starts from: each flow's
+    facts and which scoring rules hold for it."""
 
-    With `what_if` (the default) the result also lists the smallest changes to the inputs that
-    would change the answer (`advisor.whatif`); without it, `what_would_change` is None.
-    """
+    result: Result
+    facts: list[dict[str, FactValue]]
+    held: list[list[bool]]
+
+
+def score(assessment: Assessment, ruleset: Ruleset) -> Scored:
+    """Score every flow, then the whole integration, its broker and its risks."""
     facts = [flow_facts(assessment, flow, ruleset.settings) for flow in assessment.flows]
     rules = compiled(ruleset)
     held = [[holds(flow_fact) for holds in rules.holds] for flow_fact in facts]
@@ -69,12 +75,7 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
         broker=choose_broker(assessment, flows, facts, ruleset),
         risks=find_risks(flows, facts, ruleset),
     )
-    if not what_if:
-        return result
-    from advisor.whatif import explore
-
-    changes = explore(assessment, ruleset, result, facts, held)
-    return result.model_copy(update={"what_would_change": changes})
+    return Scored(result=result, facts=facts, held=held)
 
 
 def flow_facts(assessment: Assessment, flow: Flow, settings: Settings) -> dict[str, FactValue]:

@@ -27,6 +27,7 @@ from advisor.models import (
     Style,
     Trigger,
 )
+from advisor.wording import format_duration, format_number, format_percent
 
 FactValue = bool | float | str | frozenset[str] | None
 Facts = Mapping[str, FactValue]
@@ -315,34 +316,3 @@ def format_fact(value: FactValue, name: str = "") -> str:
             return format_duration(float(value))
         return format_number(float(value))
     return value
-
-
-def format_number(number: float) -> str:
-    if number == int(number) and abs(number) < 1e15:
-        return f"{int(number):,}"
-    if abs(number) >= 100:
-        return f"{number:,.0f}"
-    if abs(number) >= 1:
-        return f"{number:.1f}".rstrip("0").rstrip(".")
-    return f"{number:.3g}"
-
-
-def format_percent(share: float) -> str:
-    """A share as a percentage: whole percents, and "< 1%" for a share above 0 but under 1%."""
-    percent = share * 100
-    if 0 < percent < 0.5:
-        return "< 1%"
-    return f"{percent:,.0f}%"
-
-
-_UNITS = (("day", 86_400.0), ("hour", 3_600.0), ("minute", 60.0), ("second", 1.0))
-
-
-def format_duration(seconds: float) -> str:
-    """A duration in the largest unit that says it exactly, to a tenth: 86,400 s is "1 day",
-    900 s "15 minutes", 5,400 s "1.5 hours", 3,599 s "3,599 seconds"."""
-    for unit, size in _UNITS:
-        count = seconds / size
-        if count >= 1 and abs(count * 10 - round(count * 10)) < 1e-9:
-            return f"{format_number(count)} {unit}{'' if count == 1 else 's'}"
-    return f"{format_number(seconds)} seconds"

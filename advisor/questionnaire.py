@@ -19,7 +19,6 @@ from typing import Any, get_args
 import yaml
 
 from advisor.errors import InputError, Problem
-from advisor.facts import format_number
 from advisor.loader import format_path, parse_assessment
 from advisor.models import (
     Assessment,
@@ -37,6 +36,7 @@ from advisor.models import (
     Trigger,
 )
 from advisor.ruleset import Question, Ruleset
+from advisor.wording import format_number
 
 Answers = dict[str, Any]
 FieldKey = tuple[str | int, ...]

@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from advisor.facts import format_number, format_percent
-from advisor.models import Assessment, FlowResult, Result
+from advisor.models import Assessment, Result
+from advisor.wording import STYLE_NAMES, polling_summary
 
 if TYPE_CHECKING:
     from advisor.ruleset import Ruleset
-
-STYLE_NAMES = {"api": "API-driven", "event": "Event-driven", "hybrid": "Hybrid"}
 
 
 def to_json(result: Result) -> str:
@@ -42,18 +40,6 @@ def _plain_numbers(result: Result) -> bool:
     # map, filter, min: the check runs in C, not once per number in Python
     finite = all(map(math.isfinite, numbers))
     return finite and min(map(abs, filter(None, numbers)), default=1.0) >= 1e-4
-
-
-def polling_summary(flow: FlowResult) -> str | None:
-    if flow.polling is None:
-        return None
-    polling = flow.polling
-    text = f"polling would take {format_number(polling.calls_per_day)} calls a day"
-    if polling.quota_share is not None:
-        text += f" ({format_percent(polling.quota_share)} of the source's API quota)"
-    else:
-        text += " (the source has no known rate limit)"
-    return text + f", {format_number(polling.wasted_calls_per_day)} of them finding nothing new"
 
 
 def to_text(assessment: Assessment, result: Result, width: int = 100) -> str:

@@ -13,22 +13,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor import __version__
-from advisor.facts import format_duration, format_number, format_percent
 from advisor.models import Assessment, Change, Flow, FlowResult, Reason, Result, Style
 from advisor.questionnaire import choices, question
-from advisor.report import STYLE_NAMES, polling_summary
 from advisor.ruleset import NO_BROKER, Ruleset
+from advisor.wording import (
+    ORDERING_NAMES,
+    SIDE_NAMES,
+    STYLE_IN_TEXT,
+    STYLE_NAMES,
+    TRIGGER_NAMES,
+    format_duration,
+    format_number,
+    format_percent,
+    polling_summary,
+)
 
-SIDE_NAMES = {"api": "API-driven", "event": "Event-driven"}
-# Style names inside a sentence
-IN_TEXT = {"api": "API-driven", "event": "event-driven", "hybrid": "hybrid"}
-TRIGGERS = {
-    "user_action": "User action",
-    "data_change": "Data change",
-    "schedule": "Schedule",
-    "telemetry": "Telemetry",
-}
-ORDERINGS = {"none": "None", "per_key": "Per key", "global": "Global"}
 OPTIONS = {
     "api": "Systems call each other's APIs: request-response, and polling where targets must "
     "learn of changes.",
@@ -351,7 +350,7 @@ class _Facts:
             groups = [
                 f"{_join([flow.id for flow in result.flows if flow.style == style])} "
                 f"{'is' if _count(result.flows, style) == 1 else 'are'} "
-                f"{IN_TEXT[style]}"
+                f"{STYLE_IN_TEXT[style]}"
                 for style in ("api", "event", "hybrid")
                 if style in styles
             ]
@@ -360,7 +359,7 @@ class _Facts:
         every = "the only flow" if len(result.flows) == 1 else f"all {len(result.flows)} flows"
         if result.recommendation == "hybrid" and style != "hybrid":
             return (
-                f"{every} lean {IN_TEXT[style]}, but the scores taken together are "
+                f"{every} lean {STYLE_IN_TEXT[style]}, but the scores taken together are "
                 f"close ({scores}), so both styles have their place"
             )
         if style == "hybrid":
@@ -429,7 +428,7 @@ class _Facts:
                 leans, verdict = "even", "Evenly balanced"
             else:
                 leans = "api" if api > event else "event"
-                verdict = f"Favours {IN_TEXT[leans]}"
+                verdict = f"Favours {STYLE_IN_TEXT[leans]}"
             rows.append(
                 CriterionRow(
                     title=criterion.title,
@@ -456,7 +455,7 @@ class _Facts:
                 FlowRow(
                     id=flow.id,
                     route=self._route(declared),
-                    trigger=TRIGGERS[declared.trigger],
+                    trigger=TRIGGER_NAMES[declared.trigger],
                     style=flow.style,
                     style_name=STYLE_NAMES[flow.style],
                     confidence=_percent(flow.confidence),
@@ -577,7 +576,7 @@ class _Facts:
         )
         drivers = [
             f"{flow_id}: {reason.explanation} (rule {reason.rule}: {_points(reason.points)} for "
-            f"{IN_TEXT[reason.favours]})"
+            f"{STYLE_IN_TEXT[reason.favours]})"
             for flow_id, reason in weighed[:6]
         ]
         context = self.assessment.context
@@ -628,7 +627,7 @@ class _Facts:
             return tuple(good), tuple(bad)
         other = "event" if style == "api" else "api"
         good = self._criterion_lines(style, "it")
-        bad = self._criterion_lines(other, IN_TEXT[other])
+        bad = self._criterion_lines(other, STYLE_IN_TEXT[other])
         if style == "api":
             for flow in flows:
                 summary = polling_summary(flow)
@@ -657,7 +656,7 @@ class _Facts:
     def good(self) -> tuple[str, ...]:
         """Consequences of the chosen option that help."""
         good = [
-            f"{flow.id} is {IN_TEXT[flow.style]}: {flow.decision.explanation}"
+            f"{flow.id} is {STYLE_IN_TEXT[flow.style]}: {flow.decision.explanation}"
             for flow in self.result.flows
         ]
         broker = self.result.broker
@@ -714,7 +713,7 @@ class _Facts:
                 id=flow.id,
                 source=flow.source,
                 targets=", ".join(flow.targets),
-                trigger=TRIGGERS[flow.trigger],
+                trigger=TRIGGER_NAMES[flow.trigger],
                 initiator=(
                     ("The source" if flow.caller == "source" else "The targets")
                     + ("" if flow.initiator else " (default)")
@@ -728,7 +727,7 @@ class _Facts:
                     else "Estimated"
                 ),
                 consistency=flow.consistency.capitalize(),
-                ordering=ORDERINGS[flow.ordering],
+                ordering=ORDERING_NAMES[flow.ordering],
                 payload=f"{format_number(flow.payload_kb)} KB",
                 polled_items=format_number(flow.items_polled_one_by_one),
             )

@@ -49,14 +49,13 @@ from advisor.facts import (
     callee_limit,
     delay_for_polls,
     estimated_peak,
-    format_duration,
-    format_number,
     owners_of,
     polling_facts,
     polls_a_day,
 )
 from advisor.models import Assessment, Change, Flow, Result, Style, System
 from advisor.ruleset import Condition, Predicate, Ruleset, Settings, compile_condition
+from advisor.wording import STYLE_IN_TEXT, format_duration, format_number
 
 PER_SCOPE = 3
 SEARCH_FACTOR = 1000.0  # numbers are searched within this factor of their current value
@@ -69,7 +68,6 @@ SCORES_KEPT = 10_000  # scores remembered per rule set
 CANDIDATES_KEPT = 10_000  # candidate values remembered
 
 _SLACK = 0.2  # score points of slack in the bounds, for rounding
-_OUTCOME = {"api": "API-driven", "event": "event-driven", "hybrid": "hybrid"}
 
 Facts = dict[str, FactValue]
 Patch = Callable[[Any, int], Facts]  # a candidate value, a flow's index -> the facts it changes
@@ -885,9 +883,9 @@ class _Analysis:
         lever = found.lever
         condition = _phrase(lever, found.value, self.assessment, self.ruleset, self.states)
         if scope == INTEGRATION:
-            consequence = f"the whole integration would be {_OUTCOME[found.outcome]}"
+            consequence = f"the whole integration would be {STYLE_IN_TEXT[found.outcome]}"
         else:
-            consequence = f"flow {scope} would be {_OUTCOME[found.outcome]}"
+            consequence = f"flow {scope} would be {STYLE_IN_TEXT[found.outcome]}"
         edge = self._on_threshold(lever) if _cost(lever, found.value) < EDGE_COST else ""
         if edge:
             condition += f" ({edge} sits exactly on a rule's threshold: a borderline input)"

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from advisor.blueprint import blueprint_dot
 from advisor.cli import main
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.questionnaire import answers_from, blank_answers, validate_answers

@@ -17,7 +17,7 @@ import pytest
 from synthetic import generated_assessment, generated_data
 
 from advisor.blueprint import HYBRID_COLOUR, blueprint_dot
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_assessment, load_rules
 from advisor.models import Assessment, Result
 from advisor.render import find_renderer
@@ -83,7 +83,7 @@ def test_same_input_gives_the_same_bytes_in_another_process(ruleset: Ruleset) ->
         "import sys; sys.path.insert(0, 'tests')\n"
         "from synthetic import generated_assessment\n"
         "from advisor.blueprint import HYBRID_COLOUR, blueprint_dot\n"
-        "from advisor.engine import assess\n"
+        "from advisor.advice import assess\n"
         "from advisor.loader import load_rules\n"
         "r = load_rules(); a = generated_assessment(30, 50)\n"
         "sys.stdout.write(blueprint_dot(a, assess(a, r), r))\n"

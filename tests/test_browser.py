@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_assessment, parse_assessment
 from advisor.models import Assessment
 from advisor.report import STYLE_NAMES, to_json

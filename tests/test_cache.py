@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from advisor import loader
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.errors import InputError
 from advisor.loader import load_assessment, load_rules
 from tests.conftest import ROOT

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.models import Assessment
 from advisor.ruleset import Ruleset
 

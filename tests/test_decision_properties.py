@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_rules
 from advisor.models import Assessment, FlowResult, Result
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_assessment, parse_assessment
 from advisor.report import to_json
 from advisor.ruleset import Ruleset

@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.report import to_json

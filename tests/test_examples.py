@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_assessment
 from advisor.ruleset import Ruleset
 from advisor.schema import assessment_schema

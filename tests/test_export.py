@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from advisor.cli import main
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.export import SCHEMA_MODELINE, assessment_to_yaml, file_stem
 from advisor.loader import load_assessment, parse_assessment
 from advisor.models import Assessment

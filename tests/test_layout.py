@@ -13,7 +13,7 @@ import pytest
 from synthetic import generated_assessment
 
 from advisor.blueprint import blueprint_dot
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_assessment, load_rules
 from advisor.models import Assessment
 from advisor.render import render

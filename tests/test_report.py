@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from advisor.cli import main
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.paths import templates_dir

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_assessment, load_rules
 from advisor.models import FlowResult, Polling, Reason, Result, Scores, StyleDecision
 from advisor.report import to_json

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.errors import InputError
 from advisor.facts import FACTS
 from advisor.loader import load_rules

@@ -13,7 +13,8 @@ import yaml
 from hypothesis import given
 
 from advisor import whatif
-from advisor.engine import assess, flow_facts
+from advisor.advice import assess
+from advisor.engine import flow_facts
 from advisor.loader import load_assessment, load_rules
 from advisor.models import Assessment, Change, Result, Style
 from advisor.ruleset import Ruleset

@@ -22,10 +22,10 @@ from advisor.questionnaire import (
     remove_flow,
     same_edits,
 )
-from advisor.report import STYLE_NAMES
 from advisor.ruleset import Ruleset
 from advisor.webapp import state
 from advisor.webapp.text import html_text, markdown_text
+from advisor.wording import STYLE_NAMES
 
 SECTIONS = (":material/tune: Context", ":material/apps: Systems", ":material/swap_horiz: Flows")
 ROW_HEIGHT = 35  # pixels; the browser tests find the table's cells by it

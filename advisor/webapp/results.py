@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from advisor.facts import format_number, format_percent
 from advisor.models import Assessment, Change, FlowResult, Result
 from advisor.questionnaire import Checked
-from advisor.report import STYLE_NAMES
 from advisor.ruleset import Ruleset
 from advisor.webapp.diagram import Blueprint
 from advisor.webapp.text import html_text, markdown_text
+from advisor.wording import STYLE_NAMES, format_number, format_percent
 
 STYLE_CLASS = {"api": "ia-api", "event": "ia-event", "hybrid": "ia-hybrid"}
 

@@ -73,7 +73,7 @@ def bench() -> bool:
     from streamlit.testing.v1 import AppTest
 
     from advisor.blueprint import blueprint_dot
-    from advisor.engine import assess
+    from advisor.advice import assess
     from advisor.loader import load_rules
     from advisor.questionnaire import answers_from, validate_answers
     from advisor.render import render

@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from synthetic import generated_assessment
 
 from advisor.blueprint import blueprint_dot
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_rules
 from advisor.render import find_renderer, render
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import yaml
 from _timing import ROOT, best_of, verdict
 
-from advisor.engine import assess
+from advisor.advice import assess
 from advisor.loader import load_rules, parse_assessment
 
 BUDGET = 2.0
