@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test lint typecheck unit bench schema clean
+.PHONY: run test lint typecheck unit quick corpus bench schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -34,6 +35,14 @@ unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# The unit tests without a browser, a server or a wheel build: the quick loop while editing.
+quick: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m "not browser and not slow"
+
+# How often the advice agrees with the decision-quality corpus (tests/corpus), case by case.
+corpus: $(VENV)/.installed-dev
+	$(BIN)/python tests/corpus/agreement.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python tests/bench/run.py
