@@ -452,7 +452,8 @@ def _start_worker(options: Options, staging: Path, parent: int) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which raises
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # blocked while forked
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # blocked while forked
     threading.Thread(target=_end_when_orphaned, args=(parent,), daemon=True).start()
     sys.stderr = _QuietOrphan(sys.stderr, parent)
     own = staging / str(os.getpid())
@@ -523,13 +524,15 @@ def outcomes(
     chunks = (numbered[start : start + size] for start in range(0, len(numbered), size))
     # SIGTERM is held back while the workers are forked, so that none can take it before it has
     # given up the parent's handler (see _start_worker); the parent gets it right after.
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    masks = hasattr(signal, "pthread_sigmask")  # POSIX
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}) if masks else set()
     try:
         pool = context.Pool(
             jobs, initializer=_start_worker, initargs=(options, staging, os.getpid())
         )
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        if masks:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
     workers = {child.pid for child in multiprocessing.active_children()}
     try:
         pending = deque(
