@@ -22,5 +22,10 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
     scored = score(assessment, ruleset)
     if not what_if:
         return scored.result
-    changes = explore(assessment, ruleset, scored.result, scored.facts, scored.held)
-    return scored.result.model_copy(update={"what_would_change": changes})
+    explored = explore(assessment, ruleset, scored.result, scored.facts, scored.held)
+    return scored.result.model_copy(
+        update={
+            "what_would_change": explored.changes,
+            "what_would_change_complete": explored.complete,
+        }
+    )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from advisor.errors import did_you_mean
@@ -299,13 +299,18 @@ class Risk(_Frozen):
 class Change(_Frozen):
     """A smallest change to the inputs that would flip a recommendation."""
 
-    scope: str = Field(description="'integration' or the id of a flow.")
+    scope: Literal["integration", "flow"] = Field(
+        description="What it flips: the whole integration's recommendation, or one flow's style."
+    )
+    flow: str | None = Field(
+        None, description="The id of the flow whose style it flips; null for the integration."
+    )
     field: str = Field(
         description="The input that changes, as a path into the assessment: context.<name>, "
         "systems.<id>.<name> or flows.<id>.<name>."
     )
-    current: str = Field(description="Its value now, as JSON.")
-    proposed: str = Field(description="The value that would flip the answer, as JSON.")
+    current: JsonValue = Field(description="Its value now, as the assessment holds it.")
+    proposed: JsonValue = Field(description="The value that would flip the answer.")
     outcome: Style = Field(description="The style the scope would then get.")
     summary: str
 
@@ -319,3 +324,8 @@ class Result(_Frozen):
     broker: Broker | None
     risks: tuple[Risk, ...]
     what_would_change: tuple[Change, ...] | None = None  # None: not analysed
+    what_would_change_complete: bool | None = Field(
+        None,
+        description="Whether the analysis tried every input (true), or stopped at its budget "
+        "of candidate evaluations with the changes found so far (false); null when not analysed.",
+    )

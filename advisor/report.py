@@ -86,6 +86,13 @@ def to_text(assessment: Assessment, result: Result, width: int = 100) -> str:
         lines += ["", "What would change the answer"]
         for change in result.what_would_change:
             lines += _wrapped(f"- {change.summary}", width, "", "  ")
+    if result.what_would_change_complete is False:
+        lines += _wrapped(
+            "(The analysis stopped at its budget of evaluations: these are the changes it found "
+            "before then.)",
+            width,
+            "",
+        )
     return "\n".join(lines).translate(_VISIBLE) + "\n"
 
 

@@ -7,10 +7,11 @@ Values are plain text; the templates' environments escape them for HTML or Markd
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import JsonValue
 
 from advisor import __version__
 from advisor.models import Assessment, Change, Flow, FlowResult, Reason, Result, Style
@@ -549,13 +550,14 @@ class _Facts:
     # -- what would change the answer -------------------------------------------------------------
 
     def changes(self) -> tuple[ChangeLine, ...]:
-        return self._changes("integration")
+        return self._changes(None)
 
-    def _changes(self, scope: str) -> tuple[ChangeLine, ...]:
+    def _changes(self, flow_id: str | None) -> tuple[ChangeLine, ...]:
+        """The changes that flip one flow, or with None the whole integration."""
         return tuple(
             _change_line(change)
             for change in self.result.what_would_change or ()
-            if change.scope == scope
+            if change.flow == flow_id
         )
 
     def no_change(self) -> str:
@@ -764,9 +766,8 @@ def _change_line(change: Change) -> ChangeLine:
     )
 
 
-def _shown(value_json: str) -> str:
-    """A change's JSON value as a person reads it."""
-    value = json.loads(value_json)
+def _shown(value: JsonValue) -> str:
+    """A change's value as a person reads it."""
     if value is None:
         return "none"
     if isinstance(value, bool):

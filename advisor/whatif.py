@@ -30,7 +30,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache, lru_cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor.engine import (
     Compiled,
@@ -58,6 +58,10 @@ from advisor.ruleset import Condition, Predicate, Ruleset, Settings, compile_con
 from advisor.wording import STYLE_IN_TEXT, format_duration, format_number
 
 PER_SCOPE = 3
+# Evaluations of one flow under one candidate value, at most, in one analysis: the largest file
+# the loader accepts (about 12,000 flows) needs about a third of this; past it, the analysis
+# stops and says so, rather than keep a server busy.
+EVALUATIONS = 250_000
 SEARCH_FACTOR = 1000.0  # numbers are searched within this factor of their current value
 MAX_CONSUMERS = 50
 PLACEHOLDER = "new-consumer"
@@ -82,7 +86,12 @@ def what_would_change(
     `PER_SCOPE` per scope, cheapest first. `result` must be `assess(assessment, ruleset)`.
     """
     facts = [flow_facts(assessment, flow, ruleset.settings) for flow in assessment.flows]
-    return explore(assessment, ruleset, result, facts)
+    return explore(assessment, ruleset, result, facts).changes
+
+
+class Explored(NamedTuple):
+    changes: tuple[Change, ...]
+    complete: bool  # False: the budget of evaluations ran out before every input was tried
 
 
 def explore(
@@ -91,10 +100,16 @@ def explore(
     result: Result,
     facts: Sequence[Facts],
     held: Sequence[Sequence[bool]] | None = None,
-) -> tuple[Change, ...]:
+    *,
+    budget: int | None = None,
+) -> Explored:
     """`what_would_change`, reusing the facts the engine has already derived (and, as `held`,
-    which of the scoring rules hold for each flow)."""
-    return _Analysis(assessment, ruleset, result, facts, held).run()
+    which of the scoring rules hold for each flow), within `budget` evaluations of one flow
+    under one candidate value (`EVALUATIONS` by default)."""
+    analysis = _Analysis(assessment, ruleset, result, facts, held)
+    analysis.left = EVALUATIONS if budget is None else budget
+    changes = analysis.run()
+    return Explored(changes=changes, complete=not analysis.cut)
 
 
 def apply_change(assessment: Assessment, change: Change) -> Assessment:
@@ -102,7 +117,7 @@ def apply_change(assessment: Assessment, change: Change) -> Assessment:
 
     Targets that do not exist yet (placeholder consumers) are added as plain systems.
     """
-    value = json.loads(change.proposed)
+    value: Any = change.proposed
     section, *rest = change.field.split(".")
     if section == "context":
         (name,) = rest
@@ -483,7 +498,10 @@ class _Analysis:
         self.prepared = _prepare(ruleset)
         self.rules = self.prepared.rules
         self.settings = ruleset.settings
+        self.left = EVALUATIONS  # evaluations the search may still make
+        self.cut = False  # whether it ran out of them
         self.owners = {system.id: system.owner for system in assessment.systems}
+        self.limits = {system.id: system.api_rate_limit_per_minute for system in assessment.systems}
         self.flow_inputs: dict[int, _FlowInputs] = {}  # made when a flow's first lever is
         self.spare: tuple[str, ...] | None = None  # placeholder ids, made when first needed
         self.states: list[_FlowState] = []
@@ -525,6 +543,8 @@ class _Analysis:
         for reach, flows, make in self._inputs():
             if self._worth(reach, flows):
                 self._search(flows, make, reach, whole, per_flow)
+                if self.cut:
+                    break
         chosen = _cheapest(whole)
         said = {_same_change(found) for found in chosen}
         changes = [self._change(INTEGRATION, found) for found in chosen]
@@ -546,17 +566,19 @@ class _Analysis:
             reach = prepared.reach(_FEEDS["goal"], goal)
             if reach.rules or reach.hybrid:
                 yield reach, every, partial(self._goal_lever, goal, (1, order))
+        sourced: dict[str, list[int]] = {}  # system id -> the flows it is the source of
+        touched: dict[str, list[int]] = {}  # system id -> the flows it is source or target of
+        for index, state in enumerate(self.states):
+            sourced.setdefault(state.flow.source, []).append(index)
+            for system_id in dict.fromkeys((state.flow.source, *state.flow.targets)):
+                touched.setdefault(system_id, []).append(index)
         for order, system in enumerate(self.assessment.systems):
-            flows = tuple(i for i, s in enumerate(self.states) if s.flow.source == system.id)
+            flows = tuple(sourced.get(system.id, ()))
             if flows:
                 reach = prepared.reach(_FEEDS["emits_events"])
                 if reach.rules or reach.hybrid:
                     yield reach, flows, partial(self._emits_lever, system, flows, order)
-            called = tuple(  # its limit counts where it is the source, or a called target
-                i
-                for i, s in enumerate(self.states)
-                if s.flow.source == system.id or system.id in s.flow.targets
-            )
+            called = tuple(touched.get(system.id, ()))  # its limit counts as source or callee
             if not called:
                 continue
             reach = prepared.reach(self._feeds("api_rate_limit_per_minute", called))
@@ -617,6 +639,10 @@ class _Analysis:
         lever = make()
         for rank, value in enumerate(lever.values()):
             evaluated = lever.flows if whole_wanted else tuple(wanted)
+            if len(evaluated) > self.left:
+                self.cut = True
+                return
+            self.left -= len(evaluated)
             outcomes = {index: self._evaluate(lever, reach, value, index) for index in evaluated}
             for index in list(wanted):
                 style = outcomes[index][0]
@@ -783,7 +809,7 @@ class _Analysis:
         current = system.api_rate_limit_per_minute
         states, prepared = self.states, self.prepared
 
-        limits = {item.id: item.api_rate_limit_per_minute for item in self.assessment.systems}
+        limits = self.limits
 
         def patch(value: Any, index: int) -> Facts:
             flow = states[index].flow
@@ -890,10 +916,11 @@ class _Analysis:
         if edge:
             condition += f" ({edge} sits exactly on a rule's threshold: a borderline input)"
         return Change.model_construct(  # every value is made here, from validated input
-            scope=scope,
+            scope="integration" if scope == INTEGRATION else "flow",
+            flow=None if scope == INTEGRATION else scope,
             field=lever.field,
-            current=json.dumps(_as_input(lever.current)),
-            proposed=json.dumps(_as_input(found.value)),
+            current=_as_input(lever.current),
+            proposed=_as_input(found.value),
             outcome=found.outcome,
             summary=f"{condition}, {consequence}.",
         )
@@ -942,9 +969,7 @@ class _FlowInputs:
         self.limit = self.source.api_rate_limit_per_minute
         self.polls = flow.trigger in POLLED_TRIGGERS
         self.owners = analysis.owners
-        self.limits_by_id = {
-            system.id: system.api_rate_limit_per_minute for system in analysis.assessment.systems
-        }
+        self.limits_by_id = analysis.limits
         self.analysis = analysis
 
     def _polled(

@@ -14,9 +14,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from advisor.advice import assess
 from advisor.blueprint import blueprint_dot
 from advisor.cli import main
-from advisor.advice import assess
 from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.questionnaire import answers_from, blank_answers, validate_answers

@@ -369,7 +369,11 @@ def test_no_what_if(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for result in sorted(quick.glob("*/result.json")):
         analysed = json.loads((out / result.parent.name / "result.json").read_text())
         skipped = json.loads(result.read_text())
-        assert skipped == {**analysed, "what_would_change": None}
+        assert skipped == {
+            **analysed,
+            "what_would_change": None,
+            "what_would_change_complete": None,
+        }
         assert "Not analysed" in (result.parent / "decision.md").read_text(encoding="utf-8")
 
 

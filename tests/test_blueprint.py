@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from synthetic import generated_assessment, generated_data
 
-from advisor.blueprint import HYBRID_COLOUR, blueprint_dot
 from advisor.advice import assess
+from advisor.blueprint import HYBRID_COLOUR, blueprint_dot
 from advisor.loader import load_assessment, load_rules
 from advisor.models import Assessment, Result
 from advisor.render import find_renderer

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from advisor.cli import main
 from advisor.advice import assess
+from advisor.cli import main
 from advisor.export import SCHEMA_MODELINE, assessment_to_yaml, file_stem
 from advisor.loader import load_assessment, parse_assessment
 from advisor.models import Assessment

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from synthetic import generated_assessment
 
-from advisor.blueprint import blueprint_dot
 from advisor.advice import assess
+from advisor.blueprint import blueprint_dot
 from advisor.loader import load_assessment, load_rules
 from advisor.models import Assessment
 from advisor.render import render

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import generated_data
 
-from advisor.blueprint import blueprint_dot
 from advisor.advice import assess
+from advisor.blueprint import blueprint_dot
 from advisor.loader import load_assessment, load_rules
 from advisor.models import Assessment
 from advisor.render import ENVIRONMENT_VARIABLE, PNG_MAGIC, RenderError, find_renderer, render

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.cli import main
 from advisor.advice import assess
+from advisor.cli import main
 from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.paths import templates_dir
@@ -390,7 +390,16 @@ def test_cli_json_carries_what_would_change(capsys: pytest.CaptureFixture[str]) 
     code, out, _ = _run(capsys, "assess", GIFTING, "--format", "json")
     changes = json.loads(out)["what_would_change"]
     assert code == 0 and changes
-    assert set(changes[0]) == {"scope", "field", "current", "proposed", "outcome", "summary"}
+    assert set(changes[0]) == {
+        "scope",
+        "flow",
+        "field",
+        "current",
+        "proposed",
+        "outcome",
+        "summary",
+    }
+    assert json.loads(out)["what_would_change_complete"] is True
 
 
 def test_cli_reports_on_hostile_names_escape_everything(

@@ -29,9 +29,9 @@ def outcome_after(assessment: Assessment, change: Change, ruleset: Ruleset) -> S
     """Make the change, validate the result like a file would be, and assess it afresh."""
     changed = Assessment.model_validate(apply_change(assessment, change).model_dump())
     result = assess(changed, ruleset, what_if=False)
-    if change.scope == "integration":
+    if change.flow is None:
         return result.recommendation
-    return next(flow.style for flow in result.flows if flow.id == change.scope)
+    return next(flow.style for flow in result.flows if flow.id == change.flow)
 
 
 def style_of(result: Result, scope: str) -> Style:
@@ -62,7 +62,7 @@ def test_hand_computed_flip(ruleset: Ruleset) -> None:
         15.0,
     )
     got = [(c.scope, c.field, c.current, c.proposed, c.outcome) for c in result.what_would_change]
-    assert got == [("integration", "flows.f.max_delay_seconds", "3600", "59", "event")]
+    assert got == [("integration", "flows.f.max_delay_seconds", 3600, 59, "event")]
     assert result.what_would_change[0].summary == (
         "If flow f could lag by up to 59 seconds instead of 1 hour, the whole integration "
         "would be event-driven."
@@ -78,7 +78,7 @@ def test_an_input_on_a_threshold_says_so(ruleset: Ruleset) -> None:
     assessment = build(minimal(targets=["b", "c", "d"]))
     result = assess(assessment, ruleset)
     (edge,) = [c for c in result.what_would_change if c.field == "flows.f.max_delay_seconds"]
-    assert (edge.proposed, edge.outcome) == ("3599", "event")
+    assert (edge.proposed, edge.outcome) == (3599, "event")
     assert "3,600 sits exactly on a rule's threshold" in edge.summary
     assert outcome_after(assessment, edge, ruleset) == "event"
 
@@ -96,8 +96,8 @@ def test_fewer_consumers_flip_a_fan_out_to_api(
     assert result.flows[0].style == "event"
     (consumers,) = [c for c in result.what_would_change if c.field == "flows.f.targets"]
     assert (consumers.current, consumers.proposed, consumers.outcome) == (
-        '["b", "c", "d"]',
-        '["b"]',
+        ["b", "c", "d"],
+        ["b"],
         "api",
     )
     assert consumers.summary == (
@@ -117,15 +117,29 @@ def test_more_consumers_are_placeholders(ruleset: Ruleset, monkeypatch: pytest.M
     more = [
         c
         for c in result.what_would_change
-        if c.field == "flows.f.targets" and len(json.loads(c.proposed)) > 1
+        if c.field == "flows.f.targets" and len(c.proposed) > 1  # type: ignore[arg-type]
     ]
     assert [(c.scope, c.proposed, c.outcome) for c in more] == [
-        ("integration", '["b", "new-consumer-1", "new-consumer-2"]', "event"),
+        ("integration", ["b", "new-consumer-1", "new-consumer-2"], "event"),
     ]
     for change in more:
-        added = [t for t in json.loads(change.proposed) if t not in {"b"}]
+        added = [t for t in change.proposed if t not in {"b"}]  # type: ignore[union-attr]
         assert all(target.startswith("new-consumer-") for target in added)
         assert "adding" in change.summary
+        assert outcome_after(assessment, change, ruleset) == change.outcome
+
+
+def test_the_analysis_stops_at_its_budget_and_says_so(ruleset: Ruleset) -> None:
+    """A budget of evaluations bounds the work on any input; what was found stays valid."""
+    assessment = build(minimal(targets=["b", "c", "d"]))
+    facts = [flow_facts(assessment, flow, ruleset.settings) for flow in assessment.flows]
+    plain = assess(assessment, ruleset, what_if=False)
+    full = whatif.explore(assessment, ruleset, plain, facts)
+    assert full.complete and len(full.changes) > 1
+    cut = whatif.explore(assessment, ruleset, plain, facts, budget=1)
+    assert not cut.complete
+    assert len(cut.changes) < len(full.changes)
+    for change in cut.changes:
         assert outcome_after(assessment, change, ruleset) == change.outcome
 
 
@@ -144,7 +158,7 @@ def test_every_named_flip_really_flips(path: Path, ruleset: Ruleset) -> None:
         assessment = load_assessment(path)
     result = assess(assessment, ruleset)
     for change in result.what_would_change:
-        assert style_of(result, change.scope) != change.outcome
+        assert style_of(result, change.flow or "integration") != change.outcome
         assert outcome_after(assessment, change, ruleset) == change.outcome, change.summary
 
 
@@ -154,7 +168,7 @@ def test_every_change_flips_on_generated_input(data: dict[str, Any]) -> None:
     ruleset = _rules()
     assessment = Assessment.model_validate(data)
     result = assess(assessment, ruleset)
-    scopes = [change.scope for change in result.what_would_change]
+    scopes = [change.flow or "integration" for change in result.what_would_change]
     order = ["integration", *(flow.id for flow in assessment.flows)]
     assert scopes == sorted(scopes, key=order.index)  # the integration first, flows in order
     for scope in set(scopes):
@@ -170,7 +184,9 @@ def test_what_would_change_matches_the_engine(ruleset: Ruleset) -> None:
     assert what_would_change(assessment, ruleset, result) == result.what_would_change
     plain = assess(assessment, ruleset, what_if=False)
     assert plain.what_would_change is None  # not analysed
-    assert plain.model_copy(update={"what_would_change": result.what_would_change}) == result
+    assert plain.what_would_change_complete is None
+    analysed = {"what_would_change": result.what_would_change, "what_would_change_complete": True}
+    assert plain.model_copy(update=analysed) == result
 
 
 def test_the_search_misses_nothing(ruleset: Ruleset, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,13 +198,13 @@ def test_the_search_misses_nothing(ruleset: Ruleset, monkeypatch: pytest.MonkeyP
     for _ in range(25):
         assessment = Assessment.model_validate(_random_assessment(generator))
         result = assess(assessment, ruleset)
-        found = {_key(c): c.proposed for c in result.what_would_change}
+        found = {_key(c): json.dumps(c.proposed) for c in result.what_would_change}
         assert found == _brute_force(assessment, result, ruleset)
 
 
 def _key(change: Change) -> tuple[str, str, str, str]:
     detail = change.summary.split(",")[0] if change.field == "context.goals" else ""
-    return change.scope, change.field, change.outcome, detail
+    return change.flow or "integration", change.field, change.outcome, detail
 
 
 def _brute_force(
@@ -202,10 +218,10 @@ def _brute_force(
         for value in lever.values():
             proposed = json.dumps(whatif._as_input(value))
             change = Change(
-                scope="-",
+                scope="integration",
                 field=lever.field,
-                current="null",
-                proposed=proposed,
+                current=None,
+                proposed=whatif._as_input(value),
                 outcome="api",
                 summary="",
             )
@@ -310,22 +326,28 @@ rules:
     ):
         result = assess(assessment, ruleset)
         found = [c for c in result.what_would_change if c.field == field]
-        assert {(c.proposed, c.outcome) for c in found} == expected
+        assert {(json.dumps(c.proposed), c.outcome) for c in found} == expected
         for change in found:
             assert outcome_after(assessment, change, ruleset) == change.outcome
 
 
 def test_apply_change_sets_every_kind_of_field(ruleset: Ruleset) -> None:
     assessment = build(minimal())
-    changes = {
-        "context.goals": '["simplicity"]',
-        "systems.a.api_rate_limit_per_minute": "60",
-        "flows.f.targets": '["b", "new-consumer-1"]',
-        "flows.f.trigger": '"telemetry"',
+    changes: dict[str, Any] = {
+        "context.goals": ["simplicity"],
+        "systems.a.api_rate_limit_per_minute": 60,
+        "flows.f.targets": ["b", "new-consumer-1"],
+        "flows.f.trigger": "telemetry",
     }
     for field, proposed in changes.items():
         change = Change(
-            scope="f", field=field, current="null", proposed=proposed, outcome="api", summary=""
+            scope="flow",
+            flow="f",
+            field=field,
+            current=None,
+            proposed=proposed,
+            outcome="api",
+            summary="",
         )
         changed = Assessment.model_validate(apply_change(assessment, change).model_dump())
         section, *path = field.split(".")
@@ -342,7 +364,13 @@ def test_apply_change_sets_every_kind_of_field(ruleset: Ruleset) -> None:
         apply_change(
             assessment,
             Change(
-                scope="f", field="name.x.y", current="", proposed='"x"', outcome="api", summary=""
+                scope="flow",
+                flow="f",
+                field="name.x.y",
+                current="",
+                proposed="x",
+                outcome="api",
+                summary="",
             ),
         )
 
@@ -374,6 +402,6 @@ def test_a_limit_where_none_is_known_is_tried_on_the_right_side_of_each_threshol
     found = [
         c for c in result.what_would_change if c.field == "systems.a.api_rate_limit_per_minute"
     ]
-    assert [change.proposed for change in found] == [proposed]  # said once, for the whole
+    assert [json.dumps(change.proposed) for change in found] == [proposed]  # said once
     for change in found:
         assert outcome_after(assessment, change, ruleset) == change.outcome

@@ -72,8 +72,8 @@ def bench() -> bool:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from advisor.blueprint import blueprint_dot
     from advisor.advice import assess
+    from advisor.blueprint import blueprint_dot
     from advisor.loader import load_rules
     from advisor.questionnaire import answers_from, validate_answers
     from advisor.render import render

@@ -193,8 +193,8 @@ def svg(inputs: Path, scratch: Path, advisor: str) -> bool:
 
 def _diagram_sources(folder: Path) -> list[str]:
     """The DOT source of every assessment's blueprint, made before the timing starts."""
-    from advisor.blueprint import blueprint_dot
     from advisor.advice import assess
+    from advisor.blueprint import blueprint_dot
     from advisor.loader import load_assessment, load_rules
 
     ruleset = load_rules()

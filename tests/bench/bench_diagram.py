@@ -13,8 +13,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from synthetic import generated_assessment
 
-from advisor.blueprint import blueprint_dot
 from advisor.advice import assess
+from advisor.blueprint import blueprint_dot
 from advisor.loader import load_rules
 from advisor.render import find_renderer, render
 
