@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from advisor.errors import did_you_mean
@@ -38,7 +46,24 @@ Ordering = Literal["none", "per_key", "global"]
 Style = Literal["api", "event", "hybrid"]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+# Upper bounds of every number an assessment holds: far beyond any real integration, and low
+# enough that no sum, product or what-if candidate made of them overflows a float.
 MAX_POLLED_ITEMS = 10_000_000
+MAX_RATE_LIMIT = 1_000_000_000  # calls a minute
+MAX_DELAY_SECONDS = 315_360_000  # ten years
+MAX_EVENTS_PER_DAY = 1_000_000_000_000
+MAX_PEAK_PER_SECOND = 1_000_000_000.0
+MAX_PAYLOAD_KB = 1_000_000_000.0  # a terabyte
+
+
+def _visible(text: str) -> str:
+    """Text that people read must show something: not only spaces."""
+    if not text.strip():
+        raise PydanticCustomError("blank_text", "must hold more than spaces")
+    return text
+
+
+Visible = AfterValidator(_visible)
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
 
 
@@ -72,14 +97,19 @@ class System(_Frozen):
     """One application, SaaS tool or service taking part in the integration."""
 
     id: Identifier = Field(description="Unique id, lower case: letters, digits, - and _.")
-    name: str | None = Field(None, min_length=1, max_length=200, description="Display name.")
+    name: Annotated[str, Visible] | None = Field(
+        None, min_length=1, max_length=200, description="Display name."
+    )
     emits_events: bool = Field(
         False, description="It can publish its changes: webhooks, CDC or a native stream."
     )
     api_rate_limit_per_minute: int | None = Field(
-        None, ge=1, description="API calls a minute it allows; omit when there is no known limit."
+        None,
+        ge=1,
+        le=MAX_RATE_LIMIT,
+        description="API calls a minute it allows; omit when there is no known limit.",
     )
-    owner: str | None = Field(
+    owner: Annotated[str, Visible] | None = Field(
         None, min_length=1, max_length=200, description="Team or vendor that owns it."
     )
 
@@ -102,17 +132,28 @@ class Flow(_Frozen):
         False, description="The initiator waits for data or for success or failure."
     )
     max_delay_seconds: float = Field(
-        3600, ge=0.001, description="How stale the targets may be at most, in seconds."
+        3600,
+        ge=0.001,
+        le=MAX_DELAY_SECONDS,
+        description="How stale the targets may be at most, in seconds (up to ten years).",
     )
     events_per_day: int = Field(
-        100, ge=1, description="Average messages or requests a day (at least 1: a flow that runs)."
+        100,
+        ge=1,
+        le=MAX_EVENTS_PER_DAY,
+        description="Average messages or requests a day (at least 1: a flow that runs).",
     )
     peak_per_second: float | None = Field(
-        None, gt=0, description="Busiest rate; derived from events_per_day when omitted."
+        None,
+        gt=0,
+        le=MAX_PEAK_PER_SECOND,
+        description="Busiest rate; derived from events_per_day when omitted.",
     )
     consistency: Consistency = Field("eventual", description="Must targets agree at once?")
     ordering: Ordering = Field("none", description="Which messages must arrive in order.")
-    payload_kb: float = Field(1, gt=0, description="Typical size of one message, in KB.")
+    payload_kb: float = Field(
+        1, gt=0, le=MAX_PAYLOAD_KB, description="Typical size of one message, in KB."
+    )
     initiator: Initiator | None = Field(
         None,
         description="Which side starts the exchange: source (it sends, pushes or calls the "
@@ -146,7 +187,9 @@ def default_initiator(trigger: str) -> Initiator:
 class Assessment(_Frozen):
     """An integration to assess: its context, its systems and the flows between them."""
 
-    name: str = Field(min_length=1, max_length=200, description="What the integration is called.")
+    name: Annotated[str, Visible] = Field(
+        min_length=1, max_length=200, description="What the integration is called."
+    )
     description: str | None = Field(None, max_length=5000)
     context: Context = Field(default_factory=Context)
     systems: tuple[System, ...] = Field(min_length=1)
@@ -225,11 +268,20 @@ def _duplicates(section: str, ids: list[str], kind: str) -> list[tuple[Loc, str]
     return problems
 
 
+KNOWN_IDS_SHOWN = 10  # known ids listed in one message, at most
+
+
 def _unknown_system(name: str, known: list[str]) -> str:
+    """One unknown id at one place (the loader sums up many uses of unknown ids before they
+    reach here), with a "did you mean" or the first known ids."""
     message = f"no system has the id {name!r}"
-    return message + (
-        did_you_mean(name, known) or f"; known systems: {', '.join(dict.fromkeys(known))}"
-    )
+    hint = did_you_mean(name, known)
+    if hint:
+        return message + hint
+    listed = list(dict.fromkeys(known))
+    shown = ", ".join(listed[:KNOWN_IDS_SHOWN])
+    more = len(listed) - KNOWN_IDS_SHOWN
+    return message + f"; known systems: {shown}" + (f" and {more:,} more" if more > 0 else "")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Every name a condition uses is checked against `advisor.facts.FACTS` when the fi
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Iterator
@@ -20,6 +21,8 @@ from advisor.facts import FACTS, Fact, Facts, FactValue, Scope, format_fact
 from advisor.models import Context, Flow, System
 
 RULE_ID = r"^[a-z0-9][a-z0-9_-]*$"
+MAX_THRESHOLD = 1e15  # the largest number a condition may compare with, either side of 0
+CHAINED_PARTS = 8  # all/any of more parts are tested in a loop, not in nested calls
 NO_BROKER = "none"  # the broker option that means: no broker is needed
 Op = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains", "lacks", "exists"]
 _OPS_BY_KIND: dict[str, tuple[str, ...]] = {
@@ -34,7 +37,9 @@ _PLACEHOLDER = re.compile(r"\{([a-z_.]+)\}")
 
 class _Frozen(BaseModel):
     # Built on first validation: a rule set read from the cache needs no validators at all.
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, defer_build=True, allow_inf_nan=False
+    )
 
 
 def _error(kind: str, message: str) -> PydanticCustomError:
@@ -138,6 +143,11 @@ def _scalar_problem(fact: Fact, value: Any) -> str | None:
     if fact.kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"{fact.name} is a number; {value!r} is not"
+        if not math.isfinite(value) or abs(value) > MAX_THRESHOLD:
+            return (
+                f"{fact.name} is compared with {value!r}; a threshold is a finite number "
+                f"between -{MAX_THRESHOLD:,.0f} and {MAX_THRESHOLD:,.0f}"
+            )
         return None
     if not isinstance(value, str) or value not in fact.values:
         return (
@@ -197,11 +207,17 @@ def compile_condition(condition: Condition) -> Predicate:
 
 def _chain(parts: list[Predicate], *, every: bool) -> Predicate:
     """all() or any() of the parts, short-circuit, as nested closures: a call per part, no
-    generator to start for every evaluation."""
+    generator to start for every evaluation. A long list is tested in a loop instead, so that
+    no number of parts nests calls deeper than `CHAINED_PARTS`."""
     if not parts:
         return lambda facts: every
     if len(parts) == 1:
         return parts[0]
+    if len(parts) > CHAINED_PARTS:
+        looped = tuple(parts)
+        if every:
+            return lambda facts: all(part(facts) for part in looped)
+        return lambda facts: any(part(facts) for part in looped)
     first, rest = parts[0], _chain(parts[1:], every=every)
     if every:
         return lambda facts: first(facts) and rest(facts)
@@ -358,16 +374,22 @@ class Question(_Frozen):
 class Scoring(_Frozen):
     """How points become scores, styles and confidence."""
 
-    saturation: float | None = Field(None, gt=0, description="Points that make a full score.")
-    style_margin: float | None = Field(None, gt=0, description="Lead that decides a flow.")
+    saturation: float | None = Field(
+        None, gt=0, le=10_000, description="Points that make a full score."
+    )
+    style_margin: float | None = Field(None, gt=0, le=100, description="Lead that decides a flow.")
     hybrid_floor: float | None = Field(
-        None, ge=0, description="Within the margin, both scores at least this: hybrid."
+        None, ge=0, le=100, description="Within the margin, both scores at least this: hybrid."
     )
     confidence_span: float | None = Field(
-        None, gt=0, description="Lead beyond the margin that makes confidence 1."
+        None, gt=0, le=1_000, description="Lead beyond the margin that makes confidence 1."
     )
     peak_factor: float | None = Field(
-        None, gt=0, description="Busiest second over the average second, when not given."
+        None,
+        gt=0,
+        le=86_400,
+        description="Busiest second over the average second, when not given (at most a whole "
+        "day's volume in one second).",
     )
 
 

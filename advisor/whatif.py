@@ -53,7 +53,19 @@ from advisor.facts import (
     polling_facts,
     polls_a_day,
 )
-from advisor.models import Assessment, Change, Flow, Result, Style, System
+from advisor.models import (
+    MAX_DELAY_SECONDS,
+    MAX_EVENTS_PER_DAY,
+    MAX_PAYLOAD_KB,
+    MAX_PEAK_PER_SECOND,
+    MAX_RATE_LIMIT,
+    Assessment,
+    Change,
+    Flow,
+    Result,
+    Style,
+    System,
+)
 from advisor.ruleset import Condition, Predicate, Ruleset, Settings, compile_condition
 from advisor.wording import STYLE_IN_TEXT, format_duration, format_number
 
@@ -867,7 +879,10 @@ class _Analysis:
                 if not near and callee_fact in prepared.tests:
                     near = {LIMIT_WHEN_NONE}  # only whether a limit exists is asked
                 return sorted(near, reverse=True)
-            return [None, *_numbers(points, current, whole=True, low=1.0, exact=exact)]
+            return [
+                None,
+                *_numbers(points, current, whole=True, low=1.0, high=MAX_RATE_LIMIT, exact=exact),
+            ]
 
         return _Lever(
             kind="api_rate_limit_per_minute",
@@ -1040,7 +1055,12 @@ class _FlowInputs:
                         if t < 1
                     ]
             return _numbers(
-                points, flow.max_delay_seconds, whole=False, low=0.0, strict=True, exact=exact
+                points,
+                flow.max_delay_seconds,
+                whole=False,
+                low=0.001,
+                high=MAX_DELAY_SECONDS,
+                exact=exact,
             )
 
         return (
@@ -1066,7 +1086,14 @@ class _FlowInputs:
             if self.polls:
                 points += [calls - t for t in self._points("polling.wasted_calls_per_day")]
                 points += [calls * (1 - t) for t in self._points("polling.waste_ratio")]
-            return _numbers(points, flow.events_per_day, whole=True, low=1.0, exact=exact)
+            return _numbers(
+                points,
+                flow.events_per_day,
+                whole=True,
+                low=1.0,
+                high=MAX_EVENTS_PER_DAY,
+                exact=exact,
+            )
 
         def patch(value: Any, _index: int) -> Facts:
             facts: Facts = {"flow.events_per_day": float(value), **self._polled(events=value)}
@@ -1089,6 +1116,7 @@ class _FlowInputs:
                 peak,
                 whole=False,
                 low=0.0,
+                high=MAX_PEAK_PER_SECOND,
                 strict=True,
                 exact=self._crossings("flow.peak_per_second", peak, whole=False),
             ),
@@ -1104,6 +1132,7 @@ class _FlowInputs:
                 current,
                 whole=False,
                 low=0.0,
+                high=MAX_PAYLOAD_KB,
                 strict=True,
                 exact=self._crossings("flow.payload_kb", current, whole=False),
             ),
@@ -1137,7 +1166,7 @@ class _FlowInputs:
                 ]
             if "flow.owners" in self.tests:  # dropping targets may leave only the source's team
                 exact += tuple(range(1, current))
-            counts = _numbers(points, current, whole=True, low=1.0, exact=exact)
+            counts = _numbers(points, current, whole=True, low=1.0, high=MAX_CONSUMERS, exact=exact)
             for count in counts:  # made one by one: the search often stops at the first
                 if count > MAX_CONSUMERS:
                     continue
@@ -1288,12 +1317,13 @@ def _numbers(
     *,
     whole: bool,
     low: float,
+    high: float,
     strict: bool = False,
     exact: Iterable[float] = (),
 ) -> tuple[Any, ...]:
     """`_candidates`, remembered for the latest `CANDIDATES_KEPT` arguments: batch runs meet
     the same values often."""
-    return _candidates(tuple(points), current, whole, low, strict, tuple(exact))
+    return _candidates(tuple(points), current, whole, low, high, strict, tuple(exact))
 
 
 @lru_cache(maxsize=CANDIDATES_KEPT, typed=True)
@@ -1302,14 +1332,16 @@ def _candidates(
     current: float,
     whole: bool,
     low: float,
+    high: float,
     strict: bool,
     exact: tuple[float, ...],
 ) -> tuple[Any, ...]:
     """Candidate values: `exact` ones, and around each derived threshold in `points` the value
     itself and a step either side (derived facts are rounded, so the crossing may shift).
 
-    `low` is the smallest value the input allows (`strict`: it must be above it). Values beyond
-    `SEARCH_FACTOR` of the current one are not tried. Nearest to the current value first.
+    `low` is the smallest value the input allows (`strict`: it must be above it), `high` the
+    largest. Values beyond `SEARCH_FACTOR` of the current one are not tried. Nearest to the
+    current value first.
     """
     candidates: set[float] = {round(float(value), 6) for value in exact}
     for point in points:
@@ -1325,7 +1357,7 @@ def _candidates(
         candidates.update(round(value, 6) for value in (below - step, below, above, above + step))
     allowed = []
     for value in candidates:
-        if value < low or (strict and value <= low) or value == current:
+        if value < low or (strict and value <= low) or value > high or value == current:
             continue
         if whole and not value.is_integer():
             continue

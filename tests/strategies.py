@@ -1,5 +1,5 @@
 """Generated assessments that use the whole of the format: any Unicode text, any valid id, any
-number a field allows (infinity included), every optional field set or not."""
+number a field allows (up to its bound), every optional field set or not."""
 
 from __future__ import annotations
 
@@ -7,12 +7,26 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from advisor.models import Assessment
+from advisor.models import (
+    MAX_DELAY_SECONDS,
+    MAX_EVENTS_PER_DAY,
+    MAX_PAYLOAD_KB,
+    MAX_PEAK_PER_SECOND,
+    MAX_RATE_LIMIT,
+    Assessment,
+)
 
 IDENTIFIERS = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,20}", fullmatch=True)
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=60)
-POSITIVE = st.floats(min_value=0, exclude_min=True, allow_nan=False, allow_infinity=False)
-DELAY = st.floats(min_value=0.001, allow_nan=False, allow_infinity=False)  # a millisecond or more
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=60).filter(
+    str.strip  # text that people read shows something: not only spaces
+)
+
+
+def positive(high: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=0, max_value=high, exclude_min=True, allow_nan=False)
+
+
+DELAY = st.floats(min_value=0.001, max_value=MAX_DELAY_SECONDS, allow_nan=False)
 
 
 @st.composite
@@ -23,7 +37,7 @@ def assessments(draw: st.DrawFn, max_systems: int = 6, max_flows: int = 4) -> As
             "id": system_id,
             "name": draw(st.none() | TEXT),
             "emits_events": draw(st.booleans()),
-            "api_rate_limit_per_minute": draw(st.none() | st.integers(1, 2**40)),
+            "api_rate_limit_per_minute": draw(st.none() | st.integers(1, MAX_RATE_LIMIT)),
             "owner": draw(st.none() | TEXT),
         }
         for system_id in ids
@@ -44,11 +58,11 @@ def assessments(draw: st.DrawFn, max_systems: int = 6, max_flows: int = 4) -> As
                 ),
                 "needs_response": draw(st.booleans()),
                 "max_delay_seconds": draw(DELAY),
-                "events_per_day": draw(st.integers(1, 2**53)),
-                "peak_per_second": draw(st.none() | POSITIVE),
+                "events_per_day": draw(st.integers(1, MAX_EVENTS_PER_DAY)),
+                "peak_per_second": draw(st.none() | positive(MAX_PEAK_PER_SECOND)),
                 "consistency": draw(st.sampled_from(["strong", "eventual"])),
                 "ordering": draw(st.sampled_from(["none", "per_key", "global"])),
-                "payload_kb": draw(POSITIVE),
+                "payload_kb": draw(positive(MAX_PAYLOAD_KB)),
             }
         )
     goals = ["simplicity", "control", "real_time", "scalability", "decoupling", "analytics"]
