@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test lint typecheck unit quick corpus bench schema clean
+.PHONY: run test lint typecheck unit quick corpus fuzz bench schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ quick: $(VENV)/.installed-dev
 # How often the advice agrees with the decision-quality corpus (tests/corpus), case by case.
 corpus: $(VENV)/.installed-dev
 	$(BIN)/python tests/corpus/agreement.py
+
+# The hostile-input suite, longer than in `make test` (ADVISOR_FUZZ_EXAMPLES sets how long).
+fuzz: $(VENV)/.installed-dev
+	ADVISOR_FUZZ_EXAMPLES=$${ADVISOR_FUZZ_EXAMPLES:-1000} $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python tests/bench/run.py

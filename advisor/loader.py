@@ -254,15 +254,24 @@ def parse_yaml(text: str, name: str, kind: str = "assessment") -> tuple[Any, yam
     """Parse one YAML document into plain data, keeping its node tree for error positions.
     `kind` (assessment or rules) words the refusals."""
     document, first_key = _DOCUMENTS[kind]
+    # A problem of the whole text is placed at its start, 1:1.
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise InputError(
-            [Problem(name, f"is larger than the size limit of {MAX_BYTES:,} bytes (1 MiB)")]
+            [
+                Problem(
+                    name,
+                    f"is larger than the size limit of {MAX_BYTES:,} bytes (1 MiB)",
+                    line=1,
+                    column=1,
+                )
+            ]
         )
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise InputError([Problem(name, f"is empty; {document} starts with {first_key}")])
+            message = f"is empty; {document} starts with {first_key}"
+            raise InputError([Problem(name, message, line=1, column=1)])
         if "&" in text:  # anchors, so maybe aliases: count them and what they expand to
             _check_nodes(node, name)
             data = loader.construct_document(node)
@@ -274,10 +283,17 @@ def parse_yaml(text: str, name: str, kind: str = "assessment") -> tuple[Any, yam
         raise InputError([_reader_problem(error, text, name)]) from None
     except yaml.YAMLError as error:
         said = " ".join(str(error).split())
-        raise InputError([Problem(name, f"is not valid YAML: {said}")]) from None
+        raise InputError([Problem(name, f"is not valid YAML: {said}", line=1, column=1)]) from None
     except RecursionError:
         raise InputError(
-            [Problem(name, f"is nested too deeply to be {document} (the depth limit)")]
+            [
+                Problem(
+                    name,
+                    f"is nested too deeply to be {document} (the depth limit)",
+                    line=1,
+                    column=1,
+                )
+            ]
         ) from None
     finally:
         loader.dispose()

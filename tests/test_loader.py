@@ -54,8 +54,8 @@ def test_good_input_loads() -> None:
             "in.yaml:9:5: duplicate key 'source' (first given on line 8)",
             id="duplicate-nested-key",
         ),
-        pytest.param("", "in.yaml: is empty", id="empty"),
-        pytest.param("# only a comment\n", "in.yaml: is empty", id="only-comment"),
+        pytest.param("", "in.yaml:1:1: is empty", id="empty"),
+        pytest.param("# only a comment\n", "in.yaml:1:1: is empty", id="only-comment"),
         pytest.param("- a\n- b\n", "in.yaml:1:1: holds a list at the top level", id="top-list"),
         pytest.param("just text\n", "holds a single value (str) at the top level", id="scalar"),
         pytest.param(
