@@ -1,6 +1,9 @@
 """Large assessments built in memory, shaped like a real estate of systems: channels call core
-services, core services publish changes to downstream systems, a few large documents go out as
-thin events. Deterministic: the same arguments give the same assessment."""
+services, core services call one another and publish their changes to downstream systems, a few
+downstream systems pull a nightly extract, a few large documents go out as thin events. Each
+system is owned by the team of its domain (a few downstream systems have no known owner), as in
+an estate where a team owns a service and the systems around it. Deterministic: the same
+arguments give the same assessment."""
 
 from __future__ import annotations
 
@@ -9,36 +12,42 @@ from typing import Any
 
 from advisor.models import Assessment
 
-_OWNERS = ("web", "commerce", "logistics", "finance", "data", "partners")
-_CHANNELS = ("Web shop", "Mobile app", "Call centre desk", "Partner portal", "Kiosk")
+# (name, owner) by role; numbered copies ("Courier A 2") beyond the list keep the owner.
+_CHANNELS = (
+    ("Web shop", "digital"),
+    ("Mobile app", "digital"),
+    ("Call centre desk", "customer care"),
+    ("Partner portal", "partners"),
+    ("Kiosk", "digital"),
+)
 _CORE = (
-    "Order service",
-    "Payment service",
-    "Customer service",
-    "Catalogue service",
-    "Stock service",
-    "Pricing service",
-    "Returns service",
-    "Loyalty service",
-    "Shipping service",
-    "Invoice service",
+    ("Order service", "commerce"),
+    ("Payment service", "payments"),
+    ("Customer service", "customer"),
+    ("Catalogue service", "commerce"),
+    ("Stock service", "logistics"),
+    ("Pricing service", "commerce"),
+    ("Returns service", "logistics"),
+    ("Loyalty service", "customer"),
+    ("Shipping service", "logistics"),
+    ("Invoice service", "finance"),
 )
 _DOWNSTREAM = (
-    "Data warehouse",
-    "CRM",
-    "Email gateway",
-    "SMS gateway",
-    "Warehouse robots",
-    "Courier A",
-    "Courier B",
-    "Accounting",
-    "Fraud screening",
-    "Search index",
-    "Recommendations",
-    "Marketing automation",
-    "Audit archive",
-    "Supplier portal",
-    "Tax engine",
+    ("Data warehouse", "data"),
+    ("CRM", "customer"),
+    ("Email gateway", "messaging"),
+    ("SMS gateway", "messaging"),
+    ("Warehouse robots", "logistics"),
+    ("Courier A", None),
+    ("Courier B", None),
+    ("Accounting", "finance"),
+    ("Fraud screening", "payments"),
+    ("Search index", "commerce"),
+    ("Recommendations", "data"),
+    ("Marketing automation", "marketing"),
+    ("Audit archive", "finance"),
+    ("Supplier portal", "partners"),
+    ("Tax engine", "finance"),
 )
 
 
@@ -51,7 +60,7 @@ def generated_data(systems: int = 30, flows: int = 50) -> dict[str, Any]:
     channels = list(range(channel_count))
     core = list(range(channel_count, channel_count + core_count))
     downstream = list(range(channel_count + core_count, systems))
-    names = [
+    named = [
         _named(pool, index)
         for pool, count in (
             (_CHANNELS, channel_count),
@@ -65,18 +74,19 @@ def generated_data(systems: int = 30, flows: int = 50) -> dict[str, Any]:
         {
             "id": f"s{index:02d}",
             "name": name,
-            "owner": pick.choice(_OWNERS),
+            **({"owner": owner} if owner else {}),
             # every third core service cannot publish its own changes (an outbox is needed)
             "emits_events": index in core and index % 3 != 0,
             **({"api_rate_limit_per_minute": 600} if index in core and index % 4 == 0 else {}),
         }
-        for index, name in enumerate(names)
+        for index, (name, owner) in enumerate(named)
     ]
     flow_list: list[dict[str, Any]] = []
     for number in range(flows):
         kind = number % 5
         source = pick.choice(core)
-        if kind in (0, 1):  # a channel (or a core service) calls a core service and waits
+        if kind == 0 or (kind == 1 and number % 10 == 1):
+            # a channel (or a core service) calls a core service and waits
             if kind == 0:
                 source = pick.choice(channels)
             targets = [pick.choice(core)]
@@ -86,8 +96,11 @@ def generated_data(systems: int = 30, flows: int = 50) -> dict[str, Any]:
                 "max_delay_seconds": 2,
                 "consistency": "strong",
             }
+        elif kind == 1:  # a downstream system pulls a nightly extract from a core service
+            targets = [pick.choice(downstream)] if downstream else [pick.choice(core)]
+            flow = {"trigger": "schedule", "max_delay_seconds": 86_400, "events_per_day": 1}
         elif kind in (2, 3):  # a core service's changes fan out to downstream systems
-            targets = pick.sample(downstream, min(len(downstream), pick.randint(1, 4)))
+            targets = pick.sample(downstream, min(len(downstream), pick.randint(1, 3)))
             flow = {
                 "trigger": "data_change",
                 "max_delay_seconds": 30,
@@ -119,11 +132,19 @@ def generated_data(systems: int = 30, flows: int = 50) -> dict[str, Any]:
     }
 
 
-def _named(pool: tuple[str, ...], index: int) -> str:
-    return (
-        pool[index] if index < len(pool) else f"{pool[index % len(pool)]} {index // len(pool) + 1}"
-    )
+def _named(pool: tuple[tuple[str, str | None], ...], index: int) -> tuple[str, str | None]:
+    name, owner = pool[index % len(pool)]
+    return (name if index < len(pool) else f"{name} {index // len(pool) + 1}"), owner
 
 
 def generated_assessment(systems: int = 30, flows: int = 50) -> Assessment:
     return Assessment.model_validate(generated_data(systems, flows))
+
+
+# The estates the layout is held to: a flow count and the number of systems such an estate has.
+ESTATES = {5: 6, 20: 12, 40: 20}
+
+
+def generated_estate(flows: int) -> Assessment:
+    """A realistic estate of `flows` flows (5, 20 or 40), with as many systems as is usual."""
+    return generated_assessment(ESTATES[flows], flows)
