@@ -282,3 +282,31 @@ def _folder() -> Path:
 @pytest.fixture(autouse=True)
 def _no_rules_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADVISOR_CACHE_DIR", "")  # every fuzzed rules file is read afresh
+
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+@settings(
+    max_examples=max(3, EXAMPLES // 10),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(hostile_documents(), st.booleans())
+def test_the_web_app_opens_any_link_without_an_exception(text: str, broken: bool) -> None:
+    """A link made from a hostile assessment the loader accepts, or a link cut short: the page
+    shows the advice or the refusal, never a traceback."""
+    import streamlit as st_app
+    from streamlit.testing.v1 import AppTest
+
+    try:
+        link = encode_link(parse_assessment(text, NAME))
+    except InputError:
+        link = "v1" + text.encode("utf-8").hex()[:200]  # a link that is not one
+    if broken:
+        link = link[: len(link) // 2]
+    st_app.cache_data.clear()
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["a"] = link
+    at.run()
+    assert not at.exception, at.exception
