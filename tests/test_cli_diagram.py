@@ -43,8 +43,8 @@ def script(directory: Path, body: str) -> Path:
 def test_svg_file_names_every_system(tmp_path: Path, suffix: str) -> None:
     output = tmp_path / f"blueprint{suffix}"
     assert main(["diagram", str(EXAMPLE), "-o", str(output)]) == 0
-    written = svg_texts(output.read_bytes())
-    assert {system.label for system in load_assessment(EXAMPLE).systems} <= set(written)
+    written = " ".join(svg_texts(output.read_bytes()))  # a long name wraps at spaces
+    assert all(system.label in written for system in load_assessment(EXAMPLE).systems)
 
 
 def test_png_file(tmp_path: Path) -> None:
