@@ -4,6 +4,7 @@ and a renderer that is missing, fails, hangs or writes something else."""
 from __future__ import annotations
 
 import stat
+import struct
 import sys
 import time
 import xml.etree.ElementTree as ElementTree
@@ -18,7 +19,14 @@ from advisor.advice import assess
 from advisor.blueprint import blueprint_dot
 from advisor.loader import load_assessment, load_rules
 from advisor.models import Assessment
-from advisor.render import ENVIRONMENT_VARIABLE, PNG_MAGIC, RenderError, find_renderer, render
+from advisor.render import (
+    ENVIRONMENT_VARIABLE,
+    PNG_MAGIC,
+    RenderError,
+    RenderTimeout,
+    find_renderer,
+    render,
+)
 from advisor.ruleset import Ruleset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,6 +238,19 @@ def test_the_renderer_gets_the_dot_on_stdin_and_the_format_as_a_flag(tmp_path: P
     assert seen.read_text() == "-Tsvg\ndigraph { a }"
 
 
+def test_a_png_is_drawn_at_twice_the_density_of_the_svg(ruleset: Ruleset) -> None:
+    """A PNG shown at the SVG's size has at least two pixels for each of its CSS pixels (a CSS
+    pixel is 3/4 of the SVG's point), so that it stays sharp on a high-density screen."""
+    dot = dot_of(load_assessment(ROOT / "examples" / "gifting-orders.yaml"), ruleset)
+    root = ElementTree.fromstring(render(dot, "svg"))
+    width_pt = float(root.get("width", "").removesuffix("pt"))
+    height_pt = float(root.get("height", "").removesuffix("pt"))
+    png = render(dot, "png")
+    width_px, height_px = struct.unpack(">II", png[16:24])
+    assert width_px >= 2 * width_pt * 4 / 3
+    assert height_px >= 2 * height_pt * 4 / 3
+
+
 def test_a_failing_renderer_is_an_error_with_its_message(tmp_path: Path) -> None:
     renderer = fake_renderer(tmp_path, "echo 'Error: syntax error in line 1' >&2; exit 3")
     with pytest.raises(RenderError, match=r"failed \(exit code 3\): Error: syntax error"):
@@ -239,7 +260,7 @@ def test_a_failing_renderer_is_an_error_with_its_message(tmp_path: Path) -> None
 def test_a_renderer_that_hangs_is_stopped_with_everything_it_started(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
     renderer = fake_renderer(tmp_path, f"sleep 300 & echo $! > {pid_file}; wait")
-    with pytest.raises(RenderError, match=r"did not finish within 0\.5 seconds"):
+    with pytest.raises(RenderTimeout, match=r"did not finish within 0\.5 seconds"):
         render("digraph { a }", "svg", renderer=str(renderer), timeout=0.5)
     assert not _alive(int(pid_file.read_text()))
 
