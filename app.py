@@ -28,7 +28,11 @@ with bar.popover("Open", icon=":material/folder_open:"):
 checked = validate_answers(state.answers())
 assessment = checked.assessment
 result = assess(assessment, ruleset) if assessment else None
-drawing = diagram.blueprint(assessment, result, ruleset) if assessment and result else None
+drawing = (
+    diagram.blueprint(assessment, result, ruleset, *diagram.choice(result))
+    if assessment and result
+    else None
+)
 last_drawing = state.remember(drawing)
 
 with bar.popover("Share", icon=":material/link:"):

@@ -119,15 +119,17 @@ def problems_listed(at: AppTest) -> str:
 
 
 def blueprint_shown(at: AppTest) -> str:
-    (image,) = at.image
-    url = image.proto.imgs[0].url
-    prefix = "data:image/svg+xml;base64,"
-    assert url.startswith(prefix)
-    return base64.b64decode(url.removeprefix(prefix)).decode("utf-8")
+    """The SVG in the zoomable viewer (an iframe holding it as a data: URL)."""
+    (frame,) = at.get("iframe")
+    page = frame.proto.srcdoc
+    prefix = 'src="data:image/svg+xml;base64,'
+    assert page.count(prefix) == 1
+    data = page.split(prefix, 1)[1].split('"', 1)[0]
+    return base64.b64decode(data).decode("utf-8")
 
 
-def blueprint_of(assessment: Assessment, ruleset: Ruleset) -> str:
-    dot = blueprint_dot(assessment, assess(assessment, ruleset), ruleset)
+def blueprint_of(assessment: Assessment, ruleset: Ruleset, **options: Any) -> str:
+    dot = blueprint_dot(assessment, assess(assessment, ruleset), ruleset, **options)
     return render(dot, "svg").decode("utf-8")
 
 

@@ -1,20 +1,28 @@
-"""The blueprint drawn on the server, as the exports draw it, and cached by its DOT text.
+"""The blueprint drawn on the server, as the exports draw it, in the view the visitor picked, and
+cached by its DOT text (so per assessment and view).
 
 The same DOT always renders to the same picture, whoever asks, so rendered diagrams are shared
-between sessions; nothing else about a visitor is.
+between sessions; nothing else about a visitor is. A drawing that failed, one that timed out
+included, is cached too: asking again shows the same message at once instead of waiting for the
+renderer again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import streamlit as st
 
-from advisor.blueprint import blueprint_dot
+from advisor.blueprint import VIEWS, View, blueprint_dot, distinct_views, flow_ids
 from advisor.models import Assessment, Result
-from advisor.render import RenderError, render
+from advisor.render import RenderError, RenderTimeout, render
 from advisor.ruleset import Ruleset
+
+# How long the renderer may take for one view before the app says it could not be drawn.
+TIMEOUT_SECONDS = 20.0
+# The keys of the view picker and of the flow picker in the session state.
+VIEW_KEY = "ia-blueprint-view"
+FLOW_KEY = "ia-blueprint-flow"
 
 
 @dataclass(frozen=True)
@@ -22,21 +30,90 @@ class Blueprint:
     dot: str
     svg: str | None
     problem: str | None = None
+    view: View = "overview"
+    flow: str | None = None
 
 
 @st.cache_data(max_entries=500, show_spinner=False)
-def rendered(dot: str, fmt: Literal["svg", "png"]) -> bytes:
-    return render(dot, fmt)
-
-
-def blueprint(assessment: Assessment, result: Result, ruleset: Ruleset) -> Blueprint:
-    dot = blueprint_dot(assessment, result, ruleset)
+def drawn(dot: str) -> tuple[str | None, str | None]:
+    """The SVG of `dot`, or why it could not be drawn: both are kept, so that a diagram that
+    timed out is not rendered (and waited for) again."""
     try:
-        return Blueprint(dot, rendered(dot, "svg").decode("utf-8"))
+        return render(dot, "svg", timeout=TIMEOUT_SECONDS).decode("utf-8"), None
+    except RenderTimeout:
+        return None, (
+            f"it took longer than {TIMEOUT_SECONDS:g} seconds to draw and was stopped. "
+            "A narrower view (the events, the API calls or one flow) draws faster"
+        )
     except RenderError as error:
-        return Blueprint(dot, None, str(error))
+        return None, str(error)
+
+
+def choice(result: Result) -> tuple[View, str | None]:
+    """The view and the flow the visitor picked, as far as they still apply to `result`."""
+    flow = st.session_state.get(FLOW_KEY)
+    if flow not in flow_ids(result):
+        flow = None
+    view = st.session_state.get(VIEW_KEY)
+    return (view if view in VIEWS else "overview"), flow
+
+
+def blueprint(
+    assessment: Assessment,
+    result: Result,
+    ruleset: Ruleset,
+    view: View = "overview",
+    flow: str | None = None,
+) -> Blueprint:
+    dot = blueprint_dot(assessment, result, ruleset, view=view, flow=flow)
+    svg, problem = drawn(dot)
+    return Blueprint(dot, svg, problem, view, flow)
+
+
+def view_picked() -> None:
+    """The view picker's callback: a view shows every flow of its kind, none focused."""
+    st.session_state[FLOW_KEY] = None
+
+
+def flow_picked() -> None:
+    """The flow picker's callback: a focused flow is drawn instead of any view."""
+    if st.session_state.get(FLOW_KEY) is not None:
+        st.session_state[VIEW_KEY] = None
+
+
+def focus(flow_id: str) -> None:
+    """A flow's button in the list of flows: draw that flow and its neighbours."""
+    st.session_state[FLOW_KEY] = flow_id
+    st.session_state[VIEW_KEY] = None
 
 
 def png(dot: str) -> bytes:
     """For a download button, which asks for its data on another thread: no Streamlit cache."""
-    return render(dot, "png")
+    return render(dot, "png", timeout=TIMEOUT_SECONDS)
+
+
+def report_figures(
+    assessment: Assessment,
+    result: Result,
+    ruleset: Ruleset,
+    *,
+    overview: str | None = None,
+    views: bool = False,
+) -> tuple[str | None, tuple[tuple[View, str], ...]]:
+    """For the HTML report's download (another thread: no Streamlit cache): the overview's SVG
+    (`overview` when it is already drawn) and, with `views`, those of the focused views that
+    differ from it. A view that cannot be drawn is left out; without the overview, there is no
+    blueprint."""
+
+    def svg(view: View) -> str | None:
+        try:
+            dot = blueprint_dot(assessment, result, ruleset, view=view)
+            return render(dot, "svg", timeout=TIMEOUT_SECONDS).decode("utf-8")
+        except RenderError:
+            return None
+
+    overview = overview or svg("overview")
+    if overview is None or not views:
+        return overview, ()
+    drawn_views = ((view, svg(view)) for view in distinct_views(result))
+    return overview, tuple((view, drawing) for view, drawing in drawn_views if drawing is not None)
