@@ -10,7 +10,7 @@ from advisor.export import assessment_to_yaml, file_stem
 from advisor.models import Assessment, Result
 from advisor.report import to_html, to_json, to_markdown
 from advisor.ruleset import Ruleset
-from advisor.webapp.diagram import Blueprint, png
+from advisor.webapp.diagram import Blueprint, png, report_figures
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def items(
             ":material/article:",
             "One self-contained page: the recommendation, the blueprint, every reason and risk. "
             "Print it to PDF from the browser.",
-            text(lambda: to_html(assessment, result, ruleset, diagram_svg=svg)),
+            text(lambda: _report(assessment, result, ruleset, drawing)),
             stem,
         ),
         Download(
@@ -83,18 +83,34 @@ def items(
                 "svg",
                 "image/svg+xml",
                 ":material/schema:",
-                "The diagram as a scalable drawing.",
+                "The diagram as shown, as a scalable drawing.",
                 text(lambda: svg),
-                f"{stem}-blueprint",
+                f"{stem}-{_blueprint_name(drawing)}",
             ),
             Download(
                 "Blueprint (PNG)",
                 "png",
                 "image/png",
                 ":material/image:",
-                "The diagram as a picture, for slides and wikis.",
+                "The diagram as shown, as a picture for slides and wikis.",
                 lambda: png(drawing.dot),
-                f"{stem}-blueprint",
+                f"{stem}-{_blueprint_name(drawing)}",
             ),
         ]
     return found
+
+
+def _blueprint_name(drawing: Blueprint) -> str:
+    """blueprint, blueprint-events, blueprint-api or blueprint-flow-<id>: what the file shows."""
+    if drawing.flow is not None:
+        return f"blueprint-flow-{drawing.flow}"
+    return "blueprint" if drawing.view == "overview" else f"blueprint-{drawing.view}"
+
+
+def _report(assessment: Assessment, result: Result, ruleset: Ruleset, drawing: Blueprint) -> str:
+    """The report shows the overview, whichever view is on the screen; where the blueprint
+    could not be drawn, the report goes without it rather than wait for the renderer again."""
+    svg = drawing.svg
+    if svg is not None and (drawing.view, drawing.flow) != ("overview", None):
+        svg, _ = report_figures(assessment, result, ruleset)
+    return to_html(assessment, result, ruleset, diagram_svg=svg)

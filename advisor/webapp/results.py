@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from advisor.blueprint import VIEW_NAMES, VIEWS
 from advisor.models import Assessment, Change, FlowResult, Result
 from advisor.questionnaire import Checked
 from advisor.ruleset import Ruleset
+from advisor.webapp import diagram, viewer
 from advisor.webapp.diagram import Blueprint
 from advisor.webapp.text import html_text, markdown_text
 from advisor.wording import STYLE_NAMES, format_number, format_percent
@@ -52,7 +54,7 @@ def answer(assessment: Assessment, result: Result, drawing: Blueprint) -> None:
     sight while the questions below it scroll."""
     with st.container(key="ia-summary"):
         recommendation(assessment, result)
-    blueprint(drawing)
+    blueprint(drawing, result)
 
 
 def reasons(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
@@ -99,7 +101,26 @@ def _bars(api: float, event: float) -> str:
     )
 
 
-def blueprint(drawing: Blueprint) -> None:
+def blueprint(drawing: Blueprint, result: Result) -> None:
+    """The view picker and the flow picker above the blueprint, which zooms and pans."""
+    with st.container(horizontal=True, vertical_alignment="bottom", key="ia-blueprint-pickers"):
+        st.segmented_control(
+            "Blueprint",
+            VIEWS,
+            format_func=VIEW_NAMES.__getitem__,
+            key=diagram.VIEW_KEY,
+            on_change=diagram.view_picked,
+            help="The overview summarises every flow; the other views draw one kind in full.",
+        )
+        st.selectbox(
+            "Focus on a flow",
+            [None, *(flow.id for flow in result.flows)],
+            format_func=lambda flow_id: "Every flow" if flow_id is None else flow_id,
+            key=diagram.FLOW_KEY,
+            on_change=diagram.flow_picked,
+            help="That flow in full, with the other flows of its systems greyed.",
+            width=260,
+        )
     if drawing.svg is None:
         st.warning(
             f"The blueprint could not be drawn: {markdown_text(drawing.problem)}",
@@ -107,7 +128,10 @@ def blueprint(drawing: Blueprint) -> None:
         )
         return
     with st.container(border=True, key="ia-blueprint"):
-        st.image(drawing.svg, width="content")
+        st.iframe(
+            viewer.page(drawing.svg, "Integration blueprint"),
+            height=viewer.frame_height(drawing.svg),
+        )
 
 
 def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
@@ -123,6 +147,14 @@ def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
             f"**{markdown_text(flow.id)}** · {STYLE_NAMES[flow.style]} · {route}",
             expanded=len(result.flows) <= 2,
         ):
+            st.button(
+                "Show in the blueprint",
+                key=f"ia-focus-{flow.id}",
+                icon=":material/center_focus_strong:",
+                type="tertiary",
+                on_click=diagram.focus,
+                args=(flow.id,),
+            )
             _flow(flow, titles)
 
 
