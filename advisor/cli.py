@@ -216,6 +216,12 @@ examples:
   advisor diagram examples/gifting-orders.yaml -o blueprint.png
   advisor diagram examples/gifting-orders.yaml --format dot > blueprint.dot
   advisor diagram mine.yaml -o mine.svg --renderer dot     # a system Graphviz instead
+  advisor diagram examples/gifting-orders.yaml --view events -o events.svg
+  advisor diagram examples/gifting-orders.yaml --flow order-confirmed -o order-confirmed.svg
+
+--view picks what is drawn: the overview of every flow (the default), the event flows alone
+(events) or the API calls and hybrid call-backs alone (api); --flow ID draws one flow in full,
+with the other flows of its systems greyed.
 
 With -o, the format follows the file's suffix (.svg, .png, .dot) unless --format is given;
 without -o, SVG (or --format dot) goes to stdout, and PNG only when stdout is not a terminal.
@@ -248,6 +254,16 @@ or timed out (the message names it); 2 the command was used wrongly.
         default=30.0,
         metavar="SECONDS",
         help="stop the renderer after this long (default: 30)",
+    )
+    focus = diagram.add_mutually_exclusive_group()
+    focus.add_argument(
+        "--view",
+        choices=("overview", "events", "api"),
+        default="overview",
+        help="what to draw: every flow summarised (default), the events, or the API calls",
+    )
+    focus.add_argument(
+        "--flow", metavar="ID", help="draw this flow in full, with its neighbours greyed"
     )
     diagram.set_defaults(handler=_diagram)
 
@@ -451,7 +467,7 @@ _DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
 
 def _diagram(args: argparse.Namespace) -> int:
     from advisor.advice import assess
-    from advisor.blueprint import blueprint_dot
+    from advisor.blueprint import UnknownFlowError, blueprint_dot
     from advisor.loader import load_assessment
     from advisor.render import RenderError, render
 
@@ -463,7 +479,12 @@ def _diagram(args: argparse.Namespace) -> int:
         raise UsageError(f"--timeout takes a number of seconds above 0, up to {MAX_TIMEOUT:g}")
     ruleset = _load_rules(args)
     assessment = load_assessment(args.file)
-    dot = blueprint_dot(assessment, assess(assessment, ruleset), ruleset)
+    try:
+        dot = blueprint_dot(
+            assessment, assess(assessment, ruleset), ruleset, view=args.view, flow=args.flow
+        )
+    except UnknownFlowError as error:
+        raise UsageError(f"--flow: {error}") from None
     if fmt == "dot":
         _emit(dot, args.output, kind="markup")
         return EXIT_OK
