@@ -234,7 +234,9 @@ def points_of(held: Sequence[bool], rules: Compiled) -> tuple[float, float]:
     api = sum(compress(rules.api_points, held))
     event = sum(compress(rules.event_points, held))
     for members, budget, for_api in rules.budgets:
-        given = sum(rules.points[index] for index in members if held[index])
+        given = sum(
+            compress(map(rules.points.__getitem__, members), map(held.__getitem__, members))
+        )
         if given > budget:
             if for_api:
                 api -= given - budget
