@@ -795,6 +795,8 @@ def _literal_choices(model: type[BaseModel], loc: Sequence[str | int]) -> list[s
 def parse_assessment(text: str, name: str = "<assessment>") -> Assessment:
     """An assessment from YAML text; `name` is how problems refer to it."""
     data, node = parse_yaml(text, name)
+    if "context" in data and data["context"] is None:  # `context:` left empty: all defaults
+        del data["context"]
     _refuse_many_unknown_systems(data, node, name)
     return validate(Assessment, data, node, name)
 

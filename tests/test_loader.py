@@ -36,6 +36,15 @@ def test_good_input_loads() -> None:
     assert assessment.context.stage == "growing"
 
 
+@pytest.mark.parametrize("written", ["context: null\n", "context:\n", "context: ~\n"])
+def test_an_empty_context_is_all_defaults(written: str) -> None:
+    """The context is optional as a whole, so a `context:` left empty means what leaving it out
+    means; an empty list or a value of another kind is still refused."""
+    assert parse_assessment(written + GOOD, "in.yaml") == parse_assessment(GOOD, "in.yaml")
+    (problem,) = refuse("context: []\n" + GOOD)
+    assert problem.startswith("in.yaml:1:10: context:")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
