@@ -4,6 +4,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+# Where `make run` listens: this machine only. `make run ADDRESS=0.0.0.0` serves every network
+# interface, so that anyone who can reach this machine can use the app.
+ADDRESS ?= 127.0.0.1
+# The address browsers are told to use: Streamlit shows it as the URL, trusts it as the app's
+# origin, and, given it, never asks the internet for this machine's external IP. Listening on
+# every interface, it is this machine's name.
+URL_HOST ?= $(if $(filter 0.0.0.0 ::,$(ADDRESS)),$(shell hostname),$(ADDRESS))
 
 .PHONY: run test lint typecheck unit quick corpus fuzz bench schema clean
 
@@ -20,8 +27,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+	$(BIN)/python -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) \
+		--browser.serverAddress $(URL_HOST) --server.headless true --browser.gatherUsageStats false
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
