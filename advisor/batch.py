@@ -98,6 +98,8 @@ class Options:
     date: datetime.date = field(default_factory=datetime.date.today)  # of the decision records
     diagrams: bool = True  # a renderer is there: the HTML reports show the blueprint
     what_if: bool = True  # analyse what would change the answer
+    renderer: str | None = None  # the program that draws blueprints (None: see advisor.render)
+    timeout: float = 30.0  # seconds a blueprint may take to draw
 
 
 class FormatError(Exception):
@@ -155,7 +157,7 @@ def _drawn(subject: Assessed, fmt: Literal["svg", "png"]) -> bytes:
         "dot", lambda: blueprint_dot(subject.assessment, subject.result, subject.options.ruleset)
     )
     try:
-        return render(dot, fmt)
+        return render(dot, fmt, renderer=subject.options.renderer, timeout=subject.options.timeout)
     except RenderError as error:
         raise FormatError(f"the blueprint could not be drawn: {error}") from None
 
@@ -203,11 +205,9 @@ def discover(paths: Sequence[Path]) -> list[Path]:
     Folders are searched for *.yaml and *.yml, skipping hidden files and folders (such as .git
     or .github) and anything that is not a regular file (a FIFO would hold the run for good); a
     file named directly is taken whatever its name, and refused when read if it is not a
-    regular file. FileNotFoundError for a path that does not exist.
+    regular file. A path that does not exist is kept too, to be refused in its row (the others
+    are still assessed).
     """
-    missing = [str(path) for path in paths if not path.exists()]
-    if missing:
-        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     found: list[Path] = []
     for path in paths:
         if not path.is_dir():

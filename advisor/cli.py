@@ -1,6 +1,7 @@
 """The `advisor` command line: argument parsing and orchestration only; the work is elsewhere.
 
-Exit codes: 0 done; 1 an input was refused; 2 the command was used wrongly.
+Exit codes: 0 done; 1 an input was refused, missing or unreadable, or a program it needs (the
+renderer) failed; 2 the command was used wrongly.
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ import codecs
 import contextlib
 import datetime
 import os
+import re
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from advisor import __version__
-from advisor.errors import InputError, Problem
+from advisor.errors import InputError, Problem, did_you_mean
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -34,11 +36,17 @@ examples:
   advisor assess examples/gifting-orders.yaml
   advisor assess examples/gifting-orders.yaml --format json -o result.json
   advisor diagram examples/gifting-orders.yaml -o blueprint.svg
-  advisor batch examples/ --out reports/
-  advisor rules check my-rules.yaml
+  advisor batch examples/ -o reports/
+  advisor rules check our-rules.yaml
   advisor schema -o assessment.schema.json
+  advisor completion bash > advisor.bash    # then: source advisor.bash
 
-exit codes: 0 done, 1 an input was refused, 2 the command was used wrongly.
+A FILE of - reads standard input, and -o - writes standard output.
+
+exit codes: 0 done; 1 an input was refused, missing or unreadable, or the renderer failed;
+2 the command was used wrongly.
+
+documentation: README.md, also at https://pypi.org/project/integration-advisor/
 """
 
 
@@ -48,6 +56,10 @@ class UsageError(Exception):
 
 class OutputError(Exception):
     """Standard output cannot take the result: it is closed, or its device is full."""
+
+
+class ToolError(Exception):
+    """A program the command needs (the renderer) is missing or failed."""
 
 
 class Terminated(KeyboardInterrupt):
@@ -81,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputError as error:
         print(f"advisor: error: {error}", file=sys.stderr)
         _silence_stdout()  # what is still buffered would fail again at exit
+        return EXIT_REFUSED
+    except ToolError as error:
+        print(f"advisor: error: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except Terminated:
         print("advisor: stopped by SIGTERM", file=sys.stderr)
@@ -132,8 +147,41 @@ def report_problems(problems: Sequence[Problem], stream: TextIO | None = None) -
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, except that help or usage that cannot be written (`--help > /dev/full`) is an
-    error rather than silence."""
+    """argparse, except that: help or usage that cannot be written (`--help > /dev/full`) is an
+    error rather than silence; no option is taken from a prefix of its name (`--out` for
+    `--output`); and a mistyped option or command is refused by the command it was given to,
+    with that command's usage and the closest name ("did you mean")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """As argparse, except that what this command does not know is refused here, not by
+        the command above it (whose usage would not help)."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._option_hint(extras)}")
+        return parsed, extras
+
+    def _option_hint(self, extras: Sequence[str]) -> str:
+        known = [name for action in self._actions for name in action.option_strings]
+        for extra in extras:
+            if extra.startswith("-") and extra != "-":
+                hint = did_you_mean(extra.partition("=")[0], known)
+                if hint:
+                    return hint
+        return ""
+
+    def error(self, message: str) -> NoReturn:
+        """This command's usage, then the message, with a hint for a mistyped choice."""
+        choice = _INVALID_CHOICE.search(message)
+        if choice is not None:
+            choices = [name.strip("'\" ") for name in choice.group(2).split(",")]
+            message += did_you_mean(choice.group(1), choices)
+        super().error(message)
 
     def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
         if message:
@@ -142,6 +190,9 @@ class _Parser(argparse.ArgumentParser):
             flush = getattr(target, "flush", None)
             if flush is not None:
                 flush()
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from ([^)]*)\)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,16 +220,18 @@ examples:
   advisor assess examples/gifting-orders.yaml -o docs/adr/0007-integration.md --date 2026-01-15
   advisor assess mine.yaml --rules our-rules.yaml
 
-The text format is the default on a terminal; JSON otherwise. With -o, the format follows the
-file's suffix (.json, .txt, .html, .md) unless --format is given. html is a self-contained
-report with the blueprint; md is an architecture decision record (MADR), dated --date.
+The text format is the default, wherever the output goes. With -o, the format follows the
+file's suffix (.json, .txt, .html, .md) unless --format is given; a suffix that belongs to
+another format is refused, and missing folders are created. html is a self-contained report
+with the blueprint; md is an architecture decision record (MADR), dated --date.
 """,
     )
-    assess.add_argument("file", type=Path, metavar="FILE", help="the assessment (YAML)")
+    _add_file(assess)
     assess.add_argument(
         "--format",
-        choices=("json", "text", "html", "md"),
-        help="output format (default: text on a terminal)",
+        choices=_ASSESS_FORMATS,
+        metavar="FORMAT",
+        help=f"{_listed(_ASSESS_FORMATS)} (default: the suffix of -o, else text)",
     )
     assess.add_argument(
         "--date",
@@ -223,8 +276,10 @@ examples:
 (events) or the API calls and hybrid call-backs alone (api); --flow ID draws one flow in full,
 with the other flows of its systems greyed.
 
-With -o, the format follows the file's suffix (.svg, .png, .dot) unless --format is given;
-without -o, SVG (or --format dot) goes to stdout, and PNG only when stdout is not a terminal.
+With -o, the format follows the file's suffix (.svg, .png, .dot or .gv) unless --format is
+given; a suffix that belongs to another format is refused, and missing folders are created.
+Without -o (or with -o -), SVG (or --format dot) goes to stdout, and PNG only when stdout is
+not a terminal.
 
 SVG and PNG are rendered by the graphviz-pure program that `pip install` puts beside Python
 (no system Graphviz needed). --renderer, or the ADVISOR_RENDERER environment variable, picks
@@ -234,27 +289,16 @@ exit codes: 0 done; 1 the assessment or rules were refused, or the renderer is m
 or timed out (the message names it); 2 the command was used wrongly.
 """,
     )
-    diagram.add_argument("file", type=Path, metavar="FILE", help="the assessment (YAML)")
+    _add_file(diagram)
     diagram.add_argument(
         "--format",
-        choices=("dot", "svg", "png"),
-        help="output format (default: the suffix of -o, else svg)",
+        choices=_DIAGRAM_FORMATS,
+        metavar="FORMAT",
+        help=f"{_listed(_DIAGRAM_FORMATS)} (default: the suffix of -o, else svg)",
     )
     _add_output(diagram)
     _add_rules(diagram)
-    diagram.add_argument(
-        "--renderer",
-        metavar="PATH|dot",
-        help="the Graphviz program that draws SVG and PNG (default: $ADVISOR_RENDERER, "
-        "else graphviz-pure)",
-    )
-    diagram.add_argument(
-        "--timeout",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="stop the renderer after this long (default: 30)",
-    )
+    _add_renderer(diagram)
     focus = diagram.add_mutually_exclusive_group()
     focus.add_argument(
         "--view",
@@ -277,13 +321,18 @@ or timed out (the message names it); 2 the command was used wrongly.
 examples:
   advisor rules check                       # the default rules
   advisor rules check our-rules.yaml        # ours, on top of the defaults
+  advisor rules check --rules our-rules.yaml   # the same, as the other commands say it
   advisor rules check --no-default-rules rules-dir/
+
+It warns (on standard error; the exit code stays 0) about a broker choice of yours that can
+never be chosen, because an earlier choice holds wherever it does.
 """,
     )
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
     check.add_argument(
-        "--no-default-rules", action="store_true", help="check the given rules on their own"
-    )
+        "paths", nargs="*", type=Path, metavar="PATH", help="rules files or folders to check"
+    ).complete = _FILES  # type: ignore[attr-defined]
+    _add_rules(check)
+    _add_quiet(check, "the ok line")
     check.set_defaults(handler=_rules_check)
     listing = _command(
         rule_commands,
@@ -294,7 +343,34 @@ examples:
     _add_rules(listing)
     listing.set_defaults(handler=_rules_list)
     _add_batch(commands)
+    completion = _command(
+        commands,
+        "completion",
+        "Print the shell completion script for advisor (bash, zsh or tcsh).",
+        """\
+examples:
+  advisor completion bash > advisor.bash    # then: source advisor.bash (or put it in
+                                            # ~/.local/share/bash-completion/completions/advisor)
+  advisor completion zsh > _advisor         # into a folder on $fpath
+  advisor completion tcsh > advisor.tcsh    # then: source advisor.tcsh
+""",
+    )
+    completion.add_argument("shell", choices=_SHELLS, metavar="SHELL", help=_listed(_SHELLS))
+    completion.set_defaults(handler=_completion)
     return parser
+
+
+_ASSESS_FORMATS = ("json", "text", "html", "md")
+_DIAGRAM_FORMATS = ("dot", "svg", "png")
+_SHELLS = ("bash", "zsh", "tcsh")
+# How shtab completes a file or a folder name, in each shell (as shtab.FILE and shtab.DIRECTORY;
+# written out so that the command line starts without importing shtab).
+_FILES = {"bash": "_shtab_compgen_files", "zsh": "_files", "tcsh": "f"}
+_FOLDERS = {"bash": "_shtab_compgen_dirs", "zsh": "_files -/", "tcsh": "d"}
+
+
+def _listed(names: Sequence[str]) -> str:
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _command(
@@ -312,10 +388,21 @@ def _command(
     )
 
 
+def _add_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", type=Path, metavar="FILE", help="the assessment (YAML); - reads standard input"
+    ).complete = _FILES  # type: ignore[attr-defined]
+
+
 def _add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "-o", "--output", type=Path, metavar="PATH", help="write to PATH instead of stdout"
-    )
+        "-o",
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="write to PATH (missing folders are created) instead of standard output; - is "
+        "standard output",
+    ).complete = _FILES  # type: ignore[attr-defined]
 
 
 def _add_rules(parser: argparse.ArgumentParser) -> None:
@@ -326,11 +413,38 @@ def _add_rules(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="PATH",
         help="rules file or folder laid on top of the defaults (repeatable)",
-    )
+    ).complete = _FILES  # type: ignore[attr-defined]
     parser.add_argument(
         "--no-default-rules",
         action="store_true",
         help="use only the --rules given, not the defaults",
+    )
+
+
+def _add_renderer(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--renderer",
+        metavar="PATH|dot",
+        help="the Graphviz program that draws SVG and PNG (default: $ADVISOR_RENDERER, "
+        "else graphviz-pure)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="stop the renderer after this long (default: 30)",
+    )
+
+
+def _check_timeout(args: argparse.Namespace) -> None:
+    if not 0 < args.timeout <= MAX_TIMEOUT:  # also refuses nan
+        raise UsageError(f"--timeout takes a number of seconds above 0, up to {MAX_TIMEOUT:g}")
+
+
+def _add_quiet(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help=f"print only errors and warnings, not {what}"
     )
 
 
@@ -359,13 +473,12 @@ def _load_rules(args: argparse.Namespace) -> Ruleset:
 
 def _assess(args: argparse.Namespace) -> int:
     from advisor.advice import assess
-    from advisor.loader import load_assessment
     from advisor.report import to_json, to_text
 
-    fmt = args.format or _format_for(args.output)
     _refuse_overwriting(args.file, args.output)
+    fmt = _output_format("assess", args.format, args.output, default="text")
     ruleset = _load_rules(args)
-    assessment = load_assessment(args.file)
+    assessment = _load_assessment(args.file)
     result = assess(assessment, ruleset, what_if=args.what_if)
     if fmt == "html":
         text = _html_report(assessment, result, ruleset)
@@ -385,6 +498,8 @@ _TEXT_KINDS = {"json": "json", "html": "markup", "md": "markup", "text": "text",
 
 def _refuse_overwriting(file: Path, output: Path | None) -> None:
     """`-o` naming the assessment itself would replace the user's YAML with the result."""
+    if _is_stdout(output) or str(file) == STDIN:
+        return
     try:
         same = output is not None and os.path.samefile(file, output)
     except OSError:  # one of them does not exist (yet): they are not the same file
@@ -393,10 +508,76 @@ def _refuse_overwriting(file: Path, output: Path | None) -> None:
         raise UsageError(f"-o {output} is the assessment itself; write the result to another file")
 
 
-def _format_for(output: Path | None) -> str:
-    if output is not None:
-        return _SUFFIX_FORMATS.get(output.suffix.lower(), "json")
-    return "text" if _on_terminal() else "json"
+STDIN = STDOUT = "-"  # as a FILE, standard input; as -o, standard output
+STDIN_NAME = "<stdin>"  # how problems name standard input
+
+
+def _is_stdout(output: Path | None) -> bool:
+    return output is None or str(output) == STDOUT
+
+
+def _load_assessment(file: Path) -> Assessment:
+    """The assessment in `file`, or on standard input when it is `-`."""
+    from advisor.loader import MAX_BYTES, decode, load_assessment, parse_assessment
+
+    if str(file) != STDIN:
+        return load_assessment(file)
+    stream = sys.stdin
+    if stream is None:
+        raise InputError([Problem(STDIN_NAME, "is closed; give the assessment as a FILE")])
+    try:
+        binary = getattr(stream, "buffer", None)
+        data = (
+            binary.read(MAX_BYTES + 1)
+            if binary is not None
+            else stream.read(MAX_BYTES + 1).encode("utf-8")
+        )
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise InputError([Problem(STDIN_NAME, f"cannot be read: {reason}")]) from None
+    return parse_assessment(decode(data, STDIN_NAME), STDIN_NAME)
+
+
+# The formats each command writes, by the suffix of -o (the first suffix is the one to name).
+_SUFFIXES: dict[str, dict[str, tuple[str, ...]]] = {
+    "assess": {
+        "json": (".json",),
+        "text": (".txt", ".text"),
+        "html": (".html", ".htm"),
+        "md": (".md", ".markdown"),
+    },
+    "diagram": {"svg": (".svg",), "png": (".png",), "dot": (".dot", ".gv")},
+    "schema": {"json": (".json",)},
+}
+_KNOWN_SUFFIXES = frozenset(
+    suffix for formats in _SUFFIXES.values() for names in formats.values() for suffix in names
+)
+
+
+def _output_format(command: str, given: str | None, output: Path | None, *, default: str) -> str:
+    """The format to write: --format, else the suffix of -o, else `default`. A suffix that
+    belongs to another format is refused, and so is one that belongs to none when --format
+    does not say what to write; a name without a suffix (/dev/null) takes the default."""
+    if _is_stdout(output):
+        return given or default
+    assert output is not None
+    formats = _SUFFIXES[command]
+    suffix = output.suffix.lower()
+    by_suffix = next((name for name, suffixes in formats.items() if suffix in suffixes), None)
+    if given is None:
+        if by_suffix is not None or not suffix:
+            return by_suffix or default
+        raise UsageError(
+            f"cannot tell the format of {output}: {_suffix_list(command)}; or give --format"
+        )
+    if by_suffix not in (None, given) or (by_suffix is None and suffix in _KNOWN_SUFFIXES):
+        raise UsageError(f"-o {output} is not a name for {given} output: {_suffix_list(command)}")
+    return given
+
+
+def _suffix_list(command: str) -> str:
+    parts = [f"{name} to {' or '.join(suffixes)}" for name, suffixes in _SUFFIXES[command].items()]
+    return f"{command} writes {', '.join(parts)}"
 
 
 def _on_terminal() -> bool:
@@ -404,16 +585,6 @@ def _on_terminal() -> bool:
         return sys.stdout is not None and sys.stdout.isatty()
     except (AttributeError, OSError, ValueError):
         return False
-
-
-_SUFFIX_FORMATS = {
-    ".txt": "text",
-    ".text": "text",
-    ".html": "html",
-    ".htm": "html",
-    ".md": "md",
-    ".markdown": "md",
-}
 
 
 def _iso_date(text: str) -> datetime.date:
@@ -456,32 +627,32 @@ def _diagram_svg(assessment: Assessment, result: Result, ruleset: Ruleset) -> st
 
 
 def _schema(args: argparse.Namespace) -> int:
+    _output_format("schema", "json", args.output, default="json")  # -o names a JSON file
     from advisor.schema import assessment_schema_json
 
     _emit(assessment_schema_json(), args.output, kind="json")
     return EXIT_OK
 
 
-_DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".dot": "dot", ".gv": "dot"}
-
-
 def _diagram(args: argparse.Namespace) -> int:
     from advisor.advice import assess
     from advisor.blueprint import UnknownFlowError, blueprint_dot
-    from advisor.loader import load_assessment
     from advisor.render import RenderError, render
 
-    fmt: str = args.format or _diagram_format(args.output)
     _refuse_overwriting(args.file, args.output)
-    if fmt == "png" and args.output is None and _on_terminal():
+    fmt = _output_format("diagram", args.format, args.output, default="svg")
+    if fmt == "png" and _is_stdout(args.output) and _on_terminal():
         raise UsageError("a PNG is not for a terminal: write it to a file with -o PATH.png")
-    if not 0 < args.timeout <= MAX_TIMEOUT:  # also refuses nan
-        raise UsageError(f"--timeout takes a number of seconds above 0, up to {MAX_TIMEOUT:g}")
+    _check_timeout(args)
     ruleset = _load_rules(args)
-    assessment = load_assessment(args.file)
+    assessment = _load_assessment(args.file)
     try:
         dot = blueprint_dot(
-            assessment, assess(assessment, ruleset), ruleset, view=args.view, flow=args.flow
+            assessment,
+            assess(assessment, ruleset, what_if=False),
+            ruleset,
+            view=args.view,
+            flow=args.flow,
         )
     except UnknownFlowError as error:
         raise UsageError(f"--flow: {error}") from None
@@ -499,26 +670,16 @@ def _diagram(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _diagram_format(output: Path | None) -> str:
-    if output is None:
-        return "svg"
-    fmt = _DIAGRAM_SUFFIXES.get(output.suffix.lower())
-    if fmt is None:
-        raise UsageError(
-            f"cannot tell the format of {output}: name it .svg, .png or .dot, or give --format"
-        )
-    return fmt
-
-
 def _emit_bytes(data: bytes, output: Path | None) -> None:
-    """Write bytes to stdout, or to a file (see `write_output`: atomically, never over a device
-    or a FIFO)."""
-    if output is None:
+    """Write bytes to stdout (no -o, or -o -), or to a file (see `write_output`: atomically,
+    never over a device or a FIFO), creating the folders it goes in."""
+    if output is None or _is_stdout(output):
         _to_stdout(data)
         return
     from advisor.files import write_output
 
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         write_output(output, data)
     except OSError as error:
         raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
@@ -562,18 +723,58 @@ def _say(line: str) -> None:
 def _rules_check(args: argparse.Namespace) -> int:
     from advisor.loader import load_rules
 
-    if args.no_default_rules and not args.paths:
-        raise UsageError("--no-default-rules needs at least one PATH")
-    missing = [path for path in args.paths if not path.exists()]
+    paths = [*args.paths, *args.rules]  # `rules check ours.yaml` and `--rules ours.yaml` alike
+    if args.no_default_rules and not paths:
+        raise UsageError("--no-default-rules needs at least one rules PATH")
+    missing = [path for path in paths if not path.exists()]
     if missing:
         raise InputError([Problem(str(path), "no such file or folder") for path in missing])
-    ruleset = load_rules(args.paths, defaults=not args.no_default_rules)
-    _say(
-        f"ok: {len(ruleset.rules)} scoring rules, {len(ruleset.hybrid)} hybrid rules, "
-        f"{len(ruleset.broker_selection)} broker choices, {len(ruleset.risks)} risks "
-        f"from {len(ruleset.sources)} files"
-    )
+    ruleset = load_rules(paths, defaults=not args.no_default_rules)
+    for warning in _dead_choice_warnings(ruleset, paths):
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        _say(
+            f"ok: {len(ruleset.rules)} scoring rules, {len(ruleset.hybrid)} hybrid rules, "
+            f"{len(ruleset.broker_selection)} broker choices, {len(ruleset.risks)} risks "
+            f"from {len(ruleset.sources)} files"
+        )
     return EXIT_OK
+
+
+def _dead_choice_warnings(ruleset: Ruleset, paths: Sequence[Path]) -> list[Problem]:
+    """One warning for each broker choice written in `paths` that can never be chosen, placed
+    where it is written, saying how to make it win."""
+    from advisor.loader import items_written
+    from advisor.reachability import dead_choices
+
+    written = items_written(paths, "broker_selection")
+    warnings: list[Problem] = []
+    for dead in dead_choices(ruleset.broker_selection, only=written):
+        place = written[dead.choice]
+        if len(dead.winners) == 1:
+            (winner,) = dead.winners
+            why = (
+                f"the earlier choice {winner!r} holds wherever it does, and the first choice "
+                f"that holds wins; to make it win, give it the id {winner!r} (it then takes "
+                f"that choice's place) or add `disable: [{winner}]`"
+            )
+        else:
+            why = (
+                f"the earlier choices {', '.join(dead.winners)} between them hold wherever "
+                "it does, and the first choice that holds wins; to make it win, reuse the id "
+                "of a choice ahead of the others, or `disable` the ones in its way"
+            )
+        file, line, column = place
+        warnings.append(
+            Problem(
+                file,
+                f"can never be chosen: {why}",
+                line=line,
+                column=column,
+                path=f"broker_selection (id: {dead.choice})",
+            )
+        )
+    return warnings
 
 
 def _rules_list(args: argparse.Namespace) -> int:
@@ -597,24 +798,40 @@ def _add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Assess every YAML file under the given paths: a report folder each, one summary.",
         """\
 examples:
-  advisor batch portfolio/ --out reports/
-  advisor batch portfolio/ team-b/*.yaml --out reports/ --format json,svg --jobs 4
-  advisor batch portfolio/ --out reports/ --fail-fast --rules our-rules.yaml
+  advisor batch portfolio/ -o reports/
+  advisor batch portfolio/ team-b/*.yaml -o reports/ --format json,svg --jobs 4
+  advisor batch portfolio/ -o reports/ --fail-fast --rules our-rules.yaml
+  advisor batch portfolio/ -o reports/ --format png --renderer dot --timeout 120
 
 Folders are searched recursively for *.yaml and *.yml (hidden ones skipped); inputs are taken in
 sorted path order. DIR gets summary.csv (one row per input), index.html (an overview) and one
-folder per good assessment, named from its name. A refused input gets its row and nothing else.
-exit codes: 0 all assessed, 1 an input (or the rules) refused, 2 the command was used wrongly.
+folder per good assessment, named from its name. A refused input (a missing one too) gets its
+row and nothing else. Progress shows on standard error when it is a terminal, and a summary line
+ends the run; --quiet leaves both out.
+
+exit codes: 0 all assessed; 1 an input (or the rules) refused, missing or unreadable, or the
+renderer missing for svg or png; 2 the command was used wrongly.
 """,
     )
-    batch.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     batch.add_argument(
-        "--out", "-o", type=Path, required=True, metavar="DIR", help="where to write (created)"
-    )
+        "paths", nargs="+", type=Path, metavar="PATH", help="files or folders"
+    ).complete = _FILES  # type: ignore[attr-defined]
+    batch.add_argument(
+        "-o",
+        "--output",
+        "--out",
+        dest="out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="the folder to write into (created)",
+    ).complete = _FOLDERS  # type: ignore[attr-defined]
     batch.add_argument(
         "--format",
-        metavar="LIST",
-        help="comma-separated formats to write (default: json,md,html,svg; also: png)",
+        action="append",
+        metavar="FORMAT[,FORMAT...]",
+        help="the formats to write, comma-separated or repeated: json, md, html, svg or png "
+        "(default: json,md,html,svg)",
     )
     batch.add_argument(
         "--jobs",
@@ -628,7 +845,9 @@ exit codes: 0 all assessed, 1 an input (or the rules) refused, 2 the command was
     )
     _add_rules(batch)
     _add_what_if(batch)
+    _add_renderer(batch)
     batch.add_argument("--fail-fast", action="store_true", help="stop at the first refused input")
+    _add_quiet(batch, "the progress and the summary line")
     batch.set_defaults(handler=_batch)
 
 
@@ -637,13 +856,18 @@ def _batch(args: argparse.Namespace) -> int:
 
     from advisor import batch
 
+    if str(args.out) == STDOUT:
+        raise UsageError("batch writes a folder of files: give -o DIR, not standard output")
     try:
         formats = (
-            batch.parse_formats(args.format) if args.format is not None else batch.default_formats()
+            batch.parse_formats(",".join(args.format))
+            if args.format is not None
+            else batch.default_formats()
         )
-        inputs = batch.discover(args.paths)
-    except (ValueError, FileNotFoundError) as error:
+    except ValueError as error:
         raise UsageError(str(error)) from None
+    _check_timeout(args)
+    inputs = batch.discover(args.paths)  # a path that is not there is refused in its row
     jobs = args.jobs if args.jobs is not None else _cores()
     if jobs < 1:
         raise UsageError(f"--jobs must be 1 or more, not {jobs}")
@@ -654,11 +878,13 @@ def _batch(args: argparse.Namespace) -> int:
         ruleset=ruleset,
         formats=formats,
         date=args.date or datetime.date.today(),
-        diagrams=_can_draw(formats),
+        diagrams=_can_draw(formats, args.renderer),
         what_if=args.what_if,
+        renderer=args.renderer,
+        timeout=args.timeout,
     )
     started = time.perf_counter()
-    progress = batch.Progress(sys.stderr) if sys.stderr.isatty() else None
+    progress = batch.Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
     try:
         tally = batch.run(
             inputs,
@@ -678,13 +904,15 @@ def _batch(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.clear()
     seconds = time.perf_counter() - started
-    print(f"advisor: {batch.summary_line(tally, args.out, seconds)}", file=sys.stderr)
+    if not args.quiet:
+        print(f"advisor: {batch.summary_line(tally, args.out, seconds)}", file=sys.stderr)
     return EXIT_REFUSED if tally.refused else EXIT_OK
 
 
-def _can_draw(formats: Sequence[str]) -> bool:
-    """Whether blueprints can be drawn: a usage error without a renderer when svg or png is
-    asked for; the HTML reports do without (with a warning)."""
+def _can_draw(formats: Sequence[str], renderer: str | None) -> bool:
+    """Whether blueprints can be drawn: without a renderer, svg and png cannot be written (exit
+    code 1, as `advisor diagram`, before anything is); the HTML reports do without (with a
+    warning)."""
     from advisor.batch import DIAGRAMS
 
     if not DIAGRAMS.intersection(formats):
@@ -692,13 +920,20 @@ def _can_draw(formats: Sequence[str]) -> bool:
     from advisor.render import RenderError, find_renderer
 
     try:
-        find_renderer()
+        find_renderer(renderer)
     except RenderError as error:
         if {"svg", "png"}.intersection(formats):
-            raise UsageError(f"cannot draw the blueprints: {error}") from None
+            raise ToolError(f"cannot draw the blueprints: {error}") from None
         print(f"advisor: warning: the reports have no blueprint: {error}", file=sys.stderr)
         return False
     return True
+
+
+def _completion(args: argparse.Namespace) -> int:
+    import shtab
+
+    _emit(shtab.complete(build_parser(), shell=args.shell), None, kind="text")
+    return EXIT_OK
 
 
 def _cores() -> int:
@@ -710,7 +945,7 @@ def _cores() -> int:
 def _emit(text: str, output: Path | None, *, kind: str = "text") -> None:
     """Write text to stdout, in its encoding (characters it lacks escaped as `kind` says: see
     _TEXT_KINDS), or as UTF-8 to a file."""
-    if output is not None:
+    if not _is_stdout(output):
         _emit_bytes(text.encode("utf-8"), output)
         return
     if sys.stdout is None:

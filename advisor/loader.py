@@ -941,6 +941,27 @@ def _build_ruleset(texts: list[tuple[str, str]]) -> Ruleset:
         raise InputError(kept + _more(counts)) from None
 
 
+def items_written(
+    paths: Sequence[Path], section: str
+) -> dict[str, tuple[str, int | None, int | None]]:
+    """Where each item of a section (`broker_selection`, say) is written in the rules files or
+    folders given, as (file, line, column); for an id written twice, the later place, the one
+    in force. Files that cannot be read or parsed are skipped: `load_rules` reports them."""
+    places: dict[str, tuple[str, int | None, int | None]] = {}
+    for path in rule_files(paths):
+        try:
+            text = read_text(path)
+            data, _ = parse_yaml(text, str(path), "rules")
+        except InputError:
+            continue
+        items = data.get(section)
+        for item in items if isinstance(items, list) else ():
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if isinstance(item_id, str):
+                places[item_id] = (str(path), *_place(text, (section, item_id)))
+    return places
+
+
 def _place(text: str, where: tuple[str, ...]) -> tuple[int | None, int | None]:
     """Line and column of a rules-file item, as (section, item id, key) or (section, value):
     where a problem found across files (an unknown criterion, say) was written."""

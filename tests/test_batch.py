@@ -391,9 +391,18 @@ def test_without_a_renderer(
 ) -> None:
     monkeypatch.setenv("ADVISOR_RENDERER", str(tmp_path / "no-such-renderer"))
     out = tmp_path / "out"
-    assert run_batch(ROOT / "examples", "--out", out, "--format", "json,svg") == 2
+    # a program it needs is missing: 1, as `advisor diagram` says it, and nothing is written
+    assert run_batch(ROOT / "examples", "--out", out, "--format", "json,svg") == 1
     assert "cannot draw the blueprints" in capsys.readouterr().err
     assert not out.exists()
+    monkeypatch.delenv("ADVISOR_RENDERER")
+    missing = str(tmp_path / "no-dot")
+    assert run_batch(ROOT / "examples", "-o", out, "--format", "png", "--renderer", missing) == 1
+    assert f"the renderer {missing} (from --renderer {missing}) does not exist" in (
+        capsys.readouterr().err
+    )
+    assert not out.exists()
+    monkeypatch.setenv("ADVISOR_RENDERER", str(tmp_path / "no-such-renderer"))
     assert run_batch(ROOT / "examples", "--out", out, "--format", "html", "--jobs", "1") == 0
     assert "warning: the reports have no blueprint" in capsys.readouterr().err
     report = (out / "fleet-telematics" / "report.html").read_text(encoding="utf-8")
@@ -594,10 +603,21 @@ def test_usage_errors(
     assert not out.exists()
 
 
+def test_a_missing_input_is_refused_in_its_row_and_the_others_are_assessed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    missing = tmp_path / "missing.yaml"
+    assert run_batch(missing, ROOT / "examples", "-o", out, "--format", "json", "-j", "1") == 1
+    rows = read_summary(out)
+    assert len(rows) == 7 and sum(not row["error"] for row in rows) == 6
+    (refused,) = (row for row in rows if row["error"])
+    assert refused["error"].endswith("missing.yaml: no such file")
+    assert "6 of 7 files assessed" in capsys.readouterr().err
+
+
 def test_usage_errors_about_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    assert run_batch(tmp_path / "missing", ROOT / "examples", "--out", out) == 2
-    assert "no such file or folder" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
     assert run_batch(tmp_path / "empty", "--out", out) == 2
     assert "no *.yaml or *.yml files" in capsys.readouterr().err
@@ -676,8 +696,8 @@ def test_discover(tmp_path: Path) -> None:
         tmp_path / "b" / "z.yml",
         named,
     ]
-    with pytest.raises(FileNotFoundError, match="nope"):
-        batch.discover([tmp_path / "nope"])
+    # a path that is not there is kept, in its place, to be refused in its row
+    assert batch.discover([tmp_path / "nope", named]) == [named, tmp_path / "nope"]
 
 
 def test_parse_formats() -> None:

@@ -103,10 +103,14 @@ def test_assess_is_byte_identical_between_runs(capsys: pytest.CaptureFixture[str
     assert run(capsys, "assess", BOOKING, "--format", "json")[1] == first
 
 
-def test_text_is_default_off_a_terminal_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "assess", BOOKING)
-    assert code == 0 and json.loads(out)
+@pytest.mark.parametrize("terminal", [True, False])
+def test_text_is_the_default_wherever_the_output_goes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    monkeypatch.setattr("sys.stdout.isatty", lambda: terminal)
+    default = run(capsys, "assess", BOOKING)
     code, out, _ = run(capsys, "assess", BOOKING, "--format", "text")
+    assert default == (code, out, "")
     assert "Recommendation: Hybrid" in out
     assert "place-order: API-driven" in out and "order-confirmed: Event-driven" in out
     assert "[needs-response]" in out
@@ -177,11 +181,21 @@ def test_wrong_usage_exits_2(capsys: pytest.CaptureFixture[str], argv: list[str]
     assert "usage:" in err or "error:" in err
 
 
+def test_output_creates_the_folders_it_goes_in(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "docs" / "adr" / "0007-integration.md"
+    code, out, err = run(capsys, "assess", BOOKING, "-o", str(target), "--date", "2026-01-15")
+    assert (code, out, err) == (0, "", "")
+    assert "2026-01-15" in target.read_text(encoding="utf-8")
+
+
 def test_unwritable_output_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, _, err = run(capsys, "assess", BOOKING, "-o", str(tmp_path / "no" / "such" / "dir.json"))
-    assert code == 2
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    code, out, err = run(capsys, "assess", BOOKING, "-o", str(tmp_path / "file" / "x.json"))
+    assert (code, out) == (2, "")
     assert "cannot write" in err
 
 

@@ -98,7 +98,14 @@ def test_an_unknown_suffix_is_a_usage_error(
 ) -> None:
     output = tmp_path / "blueprint.txt"
     assert main(["diagram", str(EXAMPLE), "-o", str(output)]) == 2
-    assert "name it .svg, .png or .dot, or give --format" in capsys.readouterr().err
+    assert (
+        f"cannot tell the format of {output}: diagram writes svg to .svg, png to .png, dot to "
+        ".dot or .gv; or give --format"
+    ) in capsys.readouterr().err
+    assert not output.exists()
+    # .txt is the text format's suffix: --format svg does not make it an SVG's name
+    assert main(["diagram", str(EXAMPLE), "-o", str(output), "--format", "svg"]) == 2
+    assert f"-o {output} is not a name for svg output" in capsys.readouterr().err
     assert not output.exists()
 
 

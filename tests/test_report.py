@@ -352,7 +352,7 @@ def test_cli_writes_each_format_by_suffix(
 def test_cli_format_wins_over_the_suffix(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    target = tmp_path / "record.txt"
+    target = tmp_path / "record.out"  # a suffix of no format (.txt would be refused as text's)
     code, _, _ = _run(capsys, "assess", GIFTING, "--format", "md", "-o", str(target))
     assert code == 0 and target.read_text(encoding="utf-8").startswith("---\nstatus: proposed")
 
