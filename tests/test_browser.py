@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from advisor.report import STYLE_NAMES, to_json
 from advisor.ruleset import Ruleset
 from advisor.share import encode_link
 from tests.conftest import ROOT
+from tests.synthetic import generated_estate
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,6 +43,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 30_000
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _chromium() -> str:
@@ -158,6 +161,11 @@ def tab(page: Any, label: str) -> None:
 def choose(page: Any, label: str) -> None:
     """Press the option of a segmented control or pills with this text."""
     page.locator("[data-testid=stButtonGroup] button", has_text=label).first.click()
+
+
+def blueprint_image(page: Any) -> Any:
+    """The blueprint, an image in the zoomable viewer's frame."""
+    return page.frame_locator(".st-key-ia-blueprint iframe").locator(".pane img")
 
 
 def no_exception(page: Any) -> None:
@@ -326,9 +334,9 @@ def test_quick_edits_in_the_table_are_all_kept(page: Any, server: str) -> None:
 def test_the_blueprint_and_the_reports_download(page: Any, server: str) -> None:
     page.goto(server)
     expect(recommendation(page)).to_have_text("Hybrid")
-    image = page.locator(".st-key-ia-blueprint img")
+    image = blueprint_image(page)
     expect(image).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 300
+    assert image.evaluate("(img) => img.naturalWidth") > 300
     popover(page, "Download")
     fetched = {}
     for label in (
@@ -385,3 +393,87 @@ def test_names_from_a_link_never_become_images_or_links(
     assert page.locator("em, del, [data-testid=stExpander] summary code").count() == 0
     assert [url for url in requested if "evil.example" in url] == []
     no_exception(page)
+
+
+# ---------------------------------------------------------------------------------------------
+# The blueprint's viewer, on a 20-flow estate
+
+
+def _smallest_text_shown(image: Any) -> float:
+    """The smallest text of the blueprint as the browser shows it, in CSS pixels: its SVG's
+    smallest font size times the image's width on screen over the SVG's own width."""
+    source = image.evaluate("(img) => atob(img.src.split(',')[1])")
+    root = ElementTree.fromstring(source)
+    view_width = float(root.get("viewBox", "").split()[2])
+    smallest = min(float(text.get("font-size", 14)) for text in root.iter(f"{SVG}text"))
+    shown_width = image.evaluate("(img) => img.getBoundingClientRect().width")
+    return float(smallest * shown_width / view_width)
+
+
+def test_each_view_of_a_20_flow_estate_is_legible_as_shown(page: Any, server: str) -> None:
+    """Shown in the app on a 1,400 px wide page, each view's smallest text is 11 px or more.
+    Screenshots of each go to $BLUEPRINT_SCREENSHOTS when it is set (to look at them)."""
+    folder = os.environ.get("BLUEPRINT_SCREENSHOTS")
+    page.goto(f"{server}/?a={encode_link(generated_estate(20))}")
+    expect(page.locator(".ia-for")).to_contain_text("Generated estate")
+    shown: dict[str, float] = {}
+    for view in ("Overview", "Events", "API calls"):
+        choose(page, view)
+        frame = page.frame_locator(".st-key-ia-blueprint iframe")
+        expect(frame.locator(".pane img")).to_be_visible()
+        expect(page.locator("[data-testid=stApp]")).to_have_attribute(
+            "data-test-script-state", "notRunning"
+        )
+        image = blueprint_image(page)
+        shown[view] = _smallest_text_shown(image)
+        if folder:
+            page.locator(".st-key-ia-blueprint").screenshot(path=f"{folder}/{view}.png")
+    assert min(shown.values()) >= 11, shown
+    no_exception(page)
+
+
+def test_a_flow_in_focus_from_its_button(page: Any, server: str) -> None:
+    folder = os.environ.get("BLUEPRINT_SCREENSHOTS")
+    page.goto(f"{server}/?a={encode_link(generated_estate(20))}")
+    expect(page.locator(".ia-for")).to_contain_text("Generated estate")
+    summary = page.locator("summary", has_text="flow-05")
+    summary.click()
+    expander = page.locator("[data-testid=stExpander]").filter(has=summary)
+    expander.locator("button", has_text="Show in the blueprint").click()
+    frame = page.frame_locator(".st-key-ia-blueprint iframe")
+    expect(frame.locator(".pane img")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Focus on a flow")).to_have_value("flow-05")
+    source = blueprint_image(page).evaluate("(img) => atob(img.src.split(',')[1])")
+    assert "flow flow&#45;05" in source or "flow flow-05" in source
+    if folder:
+        page.locator(".st-key-ia-blueprint").screenshot(path=f"{folder}/flow-05.png")
+    no_exception(page)
+
+
+def test_the_viewer_zooms_and_fits(page: Any, server: str) -> None:
+    page.goto(f"{server}/?a={encode_link(generated_estate(40))}")
+    expect(page.locator(".ia-for")).to_contain_text("Generated estate")
+    frame = page.frame_locator(".st-key-ia-blueprint iframe")
+    image = frame.locator(".pane img")
+    expect(image).to_be_visible()
+    fitted = image.evaluate("(img) => img.getBoundingClientRect().width")
+    pane = frame.locator(".pane").evaluate("(pane) => pane.clientWidth")
+    assert fitted <= pane
+    frame.get_by_role("button", name="Zoom in").click()
+    frame.get_by_role("button", name="Zoom in").click()
+    zoomed = image.evaluate("(img) => img.getBoundingClientRect().width")
+    assert zoomed > fitted * 1.5
+    assert frame.locator(".zoom").inner_text() != "100%" or zoomed == image.evaluate(
+        "(img) => img.naturalWidth"
+    )
+    left = frame.locator(".pane").evaluate("(pane) => pane.scrollLeft")
+    box = frame.locator(".pane").bounding_box()
+    page.mouse.move(box["x"] + 300, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 100, box["y"] + 150, steps=5)
+    page.mouse.up()
+    assert frame.locator(".pane").evaluate("(pane) => pane.scrollLeft") > left  # dragged
+    frame.get_by_role("button", name="Fit width").click()
+    assert image.evaluate("(img) => img.getBoundingClientRect().width") == pytest.approx(fitted)
+    frame.get_by_role("button", name="100%").click()
+    assert frame.locator(".zoom").inner_text() == "100%"
