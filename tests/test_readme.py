@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from advisor.cli import build_parser, main
 from tests.conftest import ROOT
@@ -286,3 +287,29 @@ def test_a_drifted_output_fails(capsysbinary: pytest.CaptureFixture[bytes]) -> N
     assert not _pattern(("a", "c")).fullmatch("a\nb\nc\n")
     with pytest.raises(pytest.fail.Exception, match="gives another output"):
         assert_shows(shown, "a\nd\n")
+
+
+def test_every_assessment_shown_loads() -> None:
+    """A ```yaml block of the README that is an assessment (it has flows) is a valid one, and the
+    contexts it says may be left empty load with the defaults."""
+    from advisor.loader import parse_assessment
+
+    shown = [
+        "\n".join(lines)
+        for language, _, lines in _blocks(README.read_text(encoding="utf-8"))
+        if language == "yaml" and any(line.startswith("flows:") for line in lines)
+    ]
+    assert shown
+    for text in shown:
+        assessment = parse_assessment(text, "README.md")
+        assert assessment.flows
+    said = " ".join(README.read_text(encoding="utf-8").split())
+    assert "(`context:` or `context: null`)" in said
+    data = yaml.safe_load(shown[0])
+    data["context"] = None
+    as_null = yaml.safe_dump(data, sort_keys=False)
+    for text in (as_null, as_null.replace("context: null", "context:")):
+        assert (
+            parse_assessment(text, "README.md").context
+            == parse_assessment(yaml.safe_dump({**data, "context": {}}), "README.md").context
+        )
