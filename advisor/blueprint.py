@@ -51,6 +51,12 @@ from advisor.wording import STYLE_NAMES
 View = Literal["overview", "events", "api"]
 VIEWS: tuple[View, ...] = get_args(View)
 VIEW_NAMES: dict[View, str] = {"overview": "Overview", "events": "Events", "api": "API calls"}
+# What each view shows, in a sentence (the reports' captions).
+VIEW_CAPTIONS: dict[View, str] = {
+    "overview": "Systems and flows, drawn in the style each flow got.",
+    "events": "The event and hybrid flows alone: each producer, its topics and their consumers.",
+    "api": "The API calls and hybrid call-backs alone, each naming its flows and who calls.",
+}
 
 FONT = "Helvetica"
 # Point sizes. The smallest text is 11 pt: shown 1,100 px wide, a 40-flow overview keeps it at

@@ -157,6 +157,9 @@ def test_downloads_name_the_view_and_the_report_shows_the_overview(ruleset: Rule
     assert "gifting-platform-orders-blueprint-flow-place-order.png" in files
     report = files["gifting-platform-orders.html"].data().decode()
     assert "overview of every flow" in report and "and its neighbours" not in report
+    assert report.count("<svg") == 3  # the overview, the events and the API calls
+    assert "events view: the event and hybrid flows" in report
+    assert "API view: the API calls and hybrid call&#45;backs" in report
     events = diagram.blueprint(GIFTING, result, ruleset, view="events")
     names = {item.file_name for item in items(GIFTING, result, ruleset, events)}
     assert "gifting-platform-orders-blueprint-events.svg" in names
