@@ -132,13 +132,39 @@ def _html(subject: Assessed) -> bytes:
     from advisor.report import to_html
 
     diagram = None
+    views: tuple[tuple[str, str], ...] = ()
     if subject.options.diagrams:
         try:
             diagram = _svg(subject).decode("utf-8")
+            views = _views(subject)
         except FormatError:
             diagram = None  # the report stands without its blueprint, as `advisor assess` does
-    html = to_html(subject.assessment, subject.result, subject.options.ruleset, diagram_svg=diagram)
+    html = to_html(
+        subject.assessment,
+        subject.result,
+        subject.options.ruleset,
+        diagram_svg=diagram,
+        diagram_views=views,
+    )
     return html.encode("utf-8")
+
+
+def _views(subject: Assessed) -> tuple[tuple[str, str], ...]:
+    """The focused views the HTML report shows under the overview (those that differ from it),
+    each as (caption, SVG); a view that cannot be drawn is left out."""
+    from advisor.blueprint import VIEW_CAPTIONS, blueprint_dot, distinct_views
+    from advisor.render import RenderError, render
+
+    found = []
+    for view in distinct_views(subject.result):
+        options = subject.options
+        dot = blueprint_dot(subject.assessment, subject.result, options.ruleset, view=view)
+        try:
+            svg = render(dot, "svg", renderer=options.renderer, timeout=options.timeout)
+        except RenderError:
+            continue
+        found.append((VIEW_CAPTIONS[view], svg.decode("utf-8")))
+    return tuple(found)
 
 
 def _svg(subject: Assessed) -> bytes:

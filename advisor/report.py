@@ -7,7 +7,7 @@ import json
 import math
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -129,17 +129,28 @@ def to_markdown(
 
 
 def to_html(
-    assessment: Assessment, result: Result, ruleset: Ruleset, *, diagram_svg: str | None
+    assessment: Assessment,
+    result: Result,
+    ruleset: Ruleset,
+    *,
+    diagram_svg: str | None,
+    diagram_views: tuple[tuple[str, str], ...] = (),
 ) -> str:
     """One self-contained HTML page (inline CSS, the blueprint as inline SVG, nothing loaded
     from anywhere), for the screen and for printing to PDF. `diagram_svg` is Graphviz's SVG,
-    whose labels the blueprint has escaped; None leaves the blueprint out."""
+    whose labels the blueprint has escaped; None leaves the blueprint out. `diagram_views` are
+    focused views shown under it, each as (caption, SVG)."""
     from markupsafe import Markup
 
-    from advisor.report_context import html_context
+    from advisor.report_context import DiagramView, html_context
 
     diagram = None if diagram_svg is None else Markup(inline_svg(diagram_svg))
     context = html_context(assessment, result, ruleset, diagram)
+    if diagram is not None and diagram_views:
+        views = tuple(
+            DiagramView(caption, Markup(inline_svg(svg))) for caption, svg in diagram_views
+        )
+        context = replace(context, diagram_views=views)
     text: str = _environments().html.get_template("report.html.j2").render(r=context)
     return text
 

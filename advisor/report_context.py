@@ -199,6 +199,14 @@ class OptionView:
 
 
 @dataclass(frozen=True)
+class DiagramView:
+    """A focused view of the blueprint, shown under the overview: what it shows, and its SVG."""
+
+    caption: str
+    svg: Any  # markupsafe.Markup: inline SVG whose labels the blueprint escaped
+
+
+@dataclass(frozen=True)
 class HtmlReport:
     """Everything `report.html.j2` shows."""
 
@@ -228,6 +236,8 @@ class HtmlReport:
     flow_inputs: tuple[FlowInputRow, ...]
     rules: str
     version: str
+    # the focused views (events, API calls) that show what the overview summarises
+    diagram_views: tuple[DiagramView, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from advisor.blueprint import VIEW_CAPTIONS
 from advisor.export import assessment_to_yaml, file_stem
 from advisor.models import Assessment, Result
 from advisor.report import to_html, to_json, to_markdown
@@ -108,9 +109,12 @@ def _blueprint_name(drawing: Blueprint) -> str:
 
 
 def _report(assessment: Assessment, result: Result, ruleset: Ruleset, drawing: Blueprint) -> str:
-    """The report shows the overview, whichever view is on the screen; where the blueprint
-    could not be drawn, the report goes without it rather than wait for the renderer again."""
-    svg = drawing.svg
-    if svg is not None and (drawing.view, drawing.flow) != ("overview", None):
-        svg, _ = report_figures(assessment, result, ruleset)
-    return to_html(assessment, result, ruleset, diagram_svg=svg)
+    """The report shows the overview, whichever view is on the screen, and the focused views
+    that differ from it; where the blueprint could not be drawn, the report goes without it
+    rather than wait for the renderer again."""
+    if drawing.svg is None:
+        return to_html(assessment, result, ruleset, diagram_svg=None)
+    shown = drawing.svg if (drawing.view, drawing.flow) == ("overview", None) else None
+    svg, views = report_figures(assessment, result, ruleset, overview=shown, views=True)
+    captions = tuple((VIEW_CAPTIONS[view], drawn) for view, drawn in views)
+    return to_html(assessment, result, ruleset, diagram_svg=svg, diagram_views=captions)
