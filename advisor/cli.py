@@ -39,6 +39,7 @@ examples:
   advisor batch examples/ -o reports/
   advisor rules check our-rules.yaml
   advisor schema -o assessment.schema.json
+  advisor diff examples/retail-stock-levels.yaml examples/fleet-telematics.yaml
   advisor completion bash > advisor.bash    # then: source advisor.bash
 
 A FILE of - reads standard input, and -o - writes standard output.
@@ -343,6 +344,30 @@ never be chosen, because an earlier choice holds wherever it does.
     _add_rules(listing)
     listing.set_defaults(handler=_rules_list)
     _add_batch(commands)
+    diff = _command(
+        commands,
+        "diff",
+        "Compare two versions of an assessment: the answers, the advice and why it changed.",
+        """\
+examples:
+  advisor diff examples/retail-stock-levels.yaml examples/fleet-telematics.yaml
+  advisor diff examples/retail-stock-levels.yaml examples/fleet-telematics.yaml --format md
+  advisor diff examples/gifting-orders.yaml examples/clinic-documents.yaml -o changes.json
+
+Lists the answers that changed, the recommendation, broker, flows and risks that changed with
+them, and for each flow the rules that started or stopped holding. Exit code 0 whether or not
+the versions differ (the JSON's "differs" says which).
+""",
+    )
+    diff.add_argument("old", type=Path, metavar="OLD", help="the earlier version (YAML)")
+    diff.add_argument("new", type=Path, metavar="NEW", help="the later version (YAML)")
+    diff.add_argument(
+        "--format", choices=_DIFF_FORMATS, metavar="FORMAT", help=_listed(_DIFF_FORMATS)
+    )
+    _add_output(diff)
+    _add_rules(diff)
+    diff.set_defaults(handler=_diff)
+
     completion = _command(
         commands,
         "completion",
@@ -363,6 +388,7 @@ examples:
 _ASSESS_FORMATS = ("json", "text", "html", "md")
 _DIAGRAM_FORMATS = ("dot", "svg", "png")
 _SHELLS = ("bash", "zsh", "tcsh")
+_DIFF_FORMATS = ("text", "md", "json")
 # How shtab completes a file or a folder name, in each shell (as shtab.FILE and shtab.DIRECTORY;
 # written out so that the command line starts without importing shtab).
 _FILES = {"bash": "_shtab_compgen_files", "zsh": "_files", "tcsh": "f"}
@@ -548,6 +574,7 @@ _SUFFIXES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "diagram": {"svg": (".svg",), "png": (".png",), "dot": (".dot", ".gv")},
     "schema": {"json": (".json",)},
+    "diff": {"text": (".txt", ".text"), "md": (".md", ".markdown"), "json": (".json",)},
 }
 _KNOWN_SUFFIXES = frozenset(
     suffix for formats in _SUFFIXES.values() for names in formats.values() for suffix in names
@@ -927,6 +954,21 @@ def _can_draw(formats: Sequence[str], renderer: str | None) -> bool:
         print(f"advisor: warning: the reports have no blueprint: {error}", file=sys.stderr)
         return False
     return True
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from advisor.advice import assess
+    from advisor.comparison import compare, to_json, to_markdown, to_text
+
+    fmt = _output_format("diff", args.format, args.output, default="text")
+    ruleset = _load_rules(args)
+    old, new = _load_assessment(args.old), _load_assessment(args.new)
+    comparison = compare(
+        old, assess(old, ruleset, what_if=False), new, assess(new, ruleset, what_if=False)
+    )
+    writer = {"text": to_text, "md": to_markdown, "json": to_json}[fmt]
+    _emit(writer(comparison), args.output, kind=_TEXT_KINDS[fmt])
+    return EXIT_OK
 
 
 def _completion(args: argparse.Namespace) -> int:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from advisor.advice import assess
+from advisor.cli import main
 from advisor.comparison import compare, to_json, to_markdown, to_text
 from advisor.loader import load_assessment
 from advisor.models import Assessment
@@ -61,3 +65,25 @@ def test_added_and_removed_items_and_markdown_escaping(ruleset: Ruleset) -> None
     markdown = to_markdown(comparison)
     assert "[x](http" not in markdown and "<b>" not in markdown and "*bold*" not in markdown
     assert "`second`: added" in markdown
+
+
+def test_advisor_diff_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = ROOT / "examples" / "retail-stock-levels.yaml"
+    new = tmp_path / "new.yaml"
+    new.write_text(
+        old.read_text(encoding="utf-8").replace("consistency: eventual", "consistency: strong"),
+        encoding="utf-8",
+    )
+    assert main(["diff", str(old), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert "Recommendation: Event-driven -> Hybrid" in out
+    assert "now holding: strong-consistency" in out
+    assert main(["diff", str(old), str(old), "--format", "json"]) == 0  # 0 whether or not
+    assert json.loads(capsys.readouterr().out)["differs"] is False
+    written = tmp_path / "changes.md"
+    assert main(["diff", str(old), str(new), "-o", str(written)]) == 0
+    assert written.read_text(encoding="utf-8").startswith("## ")
+    assert main(["diff", str(old), str(tmp_path / "missing.yaml")]) == 1
+    assert "no such file" in capsys.readouterr().err
