@@ -7,8 +7,11 @@ together in one place, and neither needs the other.
 
 from __future__ import annotations
 
+import datetime
+
+from advisor._version import __version__
 from advisor.engine import score
-from advisor.models import Assessment, Result
+from advisor.models import Assessment, Generator, Result
 from advisor.ruleset import Ruleset
 from advisor.whatif import explore
 
@@ -20,12 +23,43 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
     would change the answer (`advisor.whatif`); without it, `what_would_change` is None.
     """
     scored = score(assessment, ruleset)
+    result = _described(assessment, scored.result)
     if not what_if:
-        return scored.result
+        return result
     explored = explore(assessment, ruleset, scored.result, scored.facts, scored.held)
-    return scored.result.model_copy(
+    return result.model_copy(
         update={
             "what_would_change": explored.changes,
             "what_would_change_complete": explored.complete,
+        }
+    )
+
+
+def _described(assessment: Assessment, result: Result) -> Result:
+    """The result with what it was made by, and each flow's route (source and targets)."""
+    declared = {flow.id: flow for flow in assessment.flows}
+    flows = tuple(
+        flow.model_copy(
+            update={"source": declared[flow.id].source, "targets": declared[flow.id].targets}
+        )
+        for flow in result.flows
+    )
+    return result.model_copy(update={"flows": flows, "generator": Generator(version=__version__)})
+
+
+def stamped(
+    result: Result,
+    *,
+    input: str | None,
+    rules_digest: str | None,
+    date: datetime.date | None = None,
+) -> Result:
+    """The result with where it came from: the assessment file as given (`-` for none), the
+    digest of the rules files, and the decision's date when one was asked for."""
+    return result.model_copy(
+        update={
+            "input": input,
+            "rules_digest": rules_digest,
+            "date": None if date is None else date.isoformat(),
         }
     )

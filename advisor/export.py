@@ -20,6 +20,7 @@ from advisor.models import Assessment, Context, Flow, System
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema=assessment.schema.json"
 
+RECORD_FIELDS = ("status", "supersedes", "decision_makers", "informed")
 _ALWAYS_WRITTEN = frozenset(
     {"id", "source", "targets", "trigger", "needs_response", "max_delay_seconds"}
     | {"events_per_day", "consistency"}
@@ -77,6 +78,10 @@ def assessment_data(assessment: Assessment) -> dict[str, Any]:
     data: dict[str, Any] = {"name": assessment.name}
     if assessment.description is not None:
         data["description"] = assessment.description
+    for name in RECORD_FIELDS:  # the decision record's metadata, where given
+        value = getattr(assessment, name)
+        if value:
+            data[name] = list(value) if isinstance(value, tuple) else value
     context = _context(assessment.context)
     if context:
         data["context"] = context

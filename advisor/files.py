@@ -81,3 +81,16 @@ def write_output(path: Path, data: bytes) -> None:
         return
     with os.fdopen(handle, "wb") as stream:
         stream.write(data)
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as results and summaries show it: `-` as it is, a relative path as given, an
+    absolute one relative to the current folder, so that no output holds the machine's own
+    folders (`/home/ann/...`) and the same run gives the same bytes anywhere."""
+    text = str(path)
+    if text == "-" or not os.path.isabs(text):
+        return Path(text).as_posix()
+    try:
+        return Path(os.path.relpath(text)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path leads there
+        return Path(text).name

@@ -16,6 +16,8 @@ known ids) so that a hostile file cannot make the report itself explode.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import math
 import os
 import re
@@ -903,6 +905,32 @@ def load_rules(extra: Sequence[Path] = (), *, defaults: bool = True) -> Ruleset:
         [__version__, VERSION, *_code_stamps(), *(part for pair in texts for part in pair)]
     )
     return cached("ruleset", key, lambda: _build_ruleset(texts), Ruleset)
+
+
+def rules_digest(ruleset: Ruleset) -> str | None:
+    """`sha256:<hex>` over the bytes of the rules files the rule set was loaded from, one after
+    the other in load order (for the defaults alone: `cat rules/*.yaml | sha256sum`); None when
+    one of them cannot be read (a rule set not built from files)."""
+    stamps = []
+    for source in ruleset.sources:
+        try:
+            status = os.stat(source)
+        except OSError:
+            return None
+        stamps.append((source, status.st_size, status.st_mtime_ns))
+    return _digest_of(tuple(stamps))
+
+
+@functools.lru_cache(maxsize=8)
+def _digest_of(stamps: tuple[tuple[str, int, int], ...]) -> str | None:
+    digest = hashlib.sha256()
+    for source, _, _ in stamps:
+        try:
+            with open(source, "rb") as stream:
+                digest.update(stream.read(MAX_BYTES + 1))
+        except OSError:
+            return None
+    return f"sha256:{digest.hexdigest()}"
 
 
 def _code_stamps() -> list[str]:

@@ -44,6 +44,8 @@ Initiator = Literal["source", "target"]
 Consistency = Literal["strong", "eventual"]
 Ordering = Literal["none", "per_key", "global"]
 Style = Literal["api", "event", "hybrid"]
+Status = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
+STATUSES: tuple[Status, ...] = ("proposed", "accepted", "rejected", "deprecated", "superseded")
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 # Upper bounds of every number an assessment holds: far beyond any real integration, and low
@@ -65,6 +67,9 @@ def _visible(text: str) -> str:
 
 Visible = AfterValidator(_visible)
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
+PersonName = Annotated[str, Field(min_length=1, max_length=200)]
+# One line of text: a record's id or file name, never a line break (it goes in front matter).
+Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\r\n]+$")]
 
 
 class _Frozen(BaseModel):
@@ -194,6 +199,33 @@ class Assessment(_Frozen):
     context: Context = Field(default_factory=Context)
     systems: tuple[System, ...] = Field(min_length=1)
     flows: tuple[Flow, ...] = Field(min_length=1)
+    # The decision record's metadata (MADR 4.0 front matter); none of it changes the advice.
+    status: Status | None = Field(
+        None,
+        description="Where the decision stands: proposed, accepted, rejected, deprecated or "
+        "superseded (default: proposed; `advisor assess --status` wins over it).",
+    )
+    supersedes: Reference | None = Field(
+        None,
+        description="The decision record this one replaces, e.g. ADR-0007 or "
+        "0007-order-events.md (`advisor assess --supersedes` wins over it).",
+    )
+    decision_makers: tuple[PersonName, ...] = Field(
+        (), description="Who makes the decision: names, for the record's front matter."
+    )
+    informed: tuple[PersonName, ...] = Field(
+        (), description="Who is kept up to date on the decision: names or teams."
+    )
+
+    @field_validator("decision_makers", "informed")
+    @classmethod
+    def _names_unique(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        twice = sorted(name for name, count in Counter(names).items() if count > 1)
+        if twice:
+            raise PydanticCustomError(
+                "duplicate_name", "'{name}' is listed twice", {"name": twice[0]}
+            )
+        return names
 
     @model_validator(mode="after")
     def _references(self) -> Assessment:
@@ -329,6 +361,8 @@ class FlowResult(_Frozen):
     decision: StyleDecision
     reasons: tuple[Reason, ...]
     polling: Polling | None
+    source: str | None = Field(None, description="The id of the flow's source system.")
+    targets: tuple[str, ...] = Field((), description="The ids of its target systems.")
 
 
 class Broker(_Frozen):
@@ -367,6 +401,16 @@ class Change(_Frozen):
     summary: str
 
 
+class Generator(_Frozen):
+    """What made a result: the program and its version."""
+
+    name: str = "integration-advisor"
+    version: str = Field(description="The advisor's version.")
+
+
+RESULT_FORMAT_VERSION = "2"
+
+
 class Result(_Frozen):
     name: str
     recommendation: Style
@@ -380,4 +424,23 @@ class Result(_Frozen):
         None,
         description="Whether the analysis tried every input (true), or stopped at its budget "
         "of candidate evaluations with the changes found so far (false); null when not analysed.",
+    )
+    format_version: str = Field(
+        RESULT_FORMAT_VERSION,
+        description='The version of this result format: "2" adds format_version, generator, '
+        "rules_digest, date, input and each flow's source and targets to version 1's keys.",
+    )
+    generator: Generator | None = Field(None, description="The program that made the result.")
+    rules_digest: str | None = Field(
+        None,
+        description="sha256:<hex> over the rules files' bytes, concatenated in load order; "
+        "null when the rules did not come from files.",
+    )
+    date: str | None = Field(
+        None, description="The decision's date (YYYY-MM-DD); written only when one was given."
+    )
+    input: str | None = Field(
+        None,
+        description='The assessment file as given (a relative path), or "-" for standard '
+        "input or a web form.",
     )

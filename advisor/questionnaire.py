@@ -184,6 +184,10 @@ def to_data(answers: Answers) -> dict[str, Any]:
     }
     data["systems"] = [_system_data(system) for system in answers.get("systems") or []]
     data["flows"] = [_flow_data(flow) for flow in answers.get("flows") or []]
+    for name in ("status", "supersedes", "decision_makers", "informed"):  # kept as they came
+        value = answers.get(name)
+        if value:
+            data[name] = list(value) if isinstance(value, list | tuple) else value
     return data
 
 
