@@ -46,7 +46,7 @@ import graphviz
 from advisor.errors import did_you_mean
 from advisor.models import Assessment, Flow, FlowResult, Result, System
 from advisor.ruleset import NO_BROKER, Ruleset
-from advisor.wording import STYLE_NAMES
+from advisor.wording import STYLE_NAMES, format_confidence
 
 View = Literal["overview", "events", "api"]
 VIEWS: tuple[View, ...] = get_args(View)
@@ -462,7 +462,7 @@ def _title(plan: _Plan, what: str) -> str:
     return _text(
         f"Integration blueprint: {plan.assessment.name}",
         f"Recommendation: {STYLE_NAMES[result.recommendation]} "
-        f"(confidence {result.confidence:.2f}) · {what}",
+        f"(confidence {format_confidence(result.confidence)}) · {what}",
         left=True,
     )
 

@@ -26,9 +26,12 @@ if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
     from advisor.models import Assessment, Result
+    from advisor.report import Record
     from advisor.ruleset import Ruleset
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+# A decision record's statuses, as advisor.models.STATUSES (not imported: --help stays quick)
+STATUSES = ("proposed", "accepted", "rejected", "deprecated", "superseded")
 MAX_TIMEOUT = 86_400.0  # a day: the renderer's timeout, in seconds
 
 _EPILOG = """\
@@ -238,7 +241,20 @@ with the blueprint; md is an architecture decision record (MADR), dated --date.
         "--date",
         type=_iso_date,
         metavar="YYYY-MM-DD",
-        help="the decision record's date (md only; default: today)",
+        help="the decision's date: md and html (default: today); json writes it only when given",
+    )
+    assess.add_argument(
+        "--status",
+        choices=STATUSES,
+        help="the decision record's status (md and html; default: the assessment's `status`, "
+        "else proposed)",
+    )
+    assess.add_argument(
+        "--supersedes",
+        type=_reference,
+        metavar="ADR",
+        help="the decision record this one replaces, e.g. ADR-0007 (md and html; default: the "
+        "assessment's `supersedes`)",
     )
     _add_output(assess)
     _add_rules(assess)
@@ -252,12 +268,18 @@ with the blueprint; md is an architecture decision record (MADR), dated --date.
         """\
 examples:
   advisor schema -o assessment.schema.json
+  advisor schema --result -o result.schema.json     # the JSON result's schema
 
 Then start an assessment with:
   # yaml-language-server: $schema=assessment.schema.json
 """,
     )
     _add_output(schema)
+    schema.add_argument(
+        "--result",
+        action="store_true",
+        help="the schema of the JSON result (`advisor assess --format json`) instead",
+    )
     schema.set_defaults(handler=_schema)
 
     diagram = _command(
@@ -498,20 +520,32 @@ def _load_rules(args: argparse.Namespace) -> Ruleset:
 
 
 def _assess(args: argparse.Namespace) -> int:
-    from advisor.advice import assess
-    from advisor.report import to_json, to_text
+    from advisor.advice import assess, stamped
+    from advisor.files import shown_path
+    from advisor.loader import rules_digest
+    from advisor.report import Record, to_json, to_text
 
     _refuse_overwriting(args.file, args.output)
     fmt = _output_format("assess", args.format, args.output, default="text")
     ruleset = _load_rules(args)
     assessment = _load_assessment(args.file)
-    result = assess(assessment, ruleset, what_if=args.what_if)
+    result = stamped(
+        assess(assessment, ruleset, what_if=args.what_if),
+        input=shown_path(args.file),
+        rules_digest=rules_digest(ruleset),
+        date=args.date,
+    )
+    record = Record(
+        date=args.date or datetime.date.today(),
+        status=args.status or assessment.status or "proposed",
+        supersedes=args.supersedes or assessment.supersedes,
+    )
     if fmt == "html":
-        text = _html_report(assessment, result, ruleset)
+        text = _html_report(assessment, result, ruleset, record)
     elif fmt == "md":
-        text = _markdown_report(assessment, result, ruleset, args.date)
+        text = _markdown_report(assessment, result, ruleset, record)
     else:
-        text = to_json(result) if fmt == "json" else to_text(assessment, result)
+        text = to_json(result) if fmt == "json" else to_text(assessment, result, ruleset=ruleset)
     _emit(text, args.output, kind=_TEXT_KINDS[fmt])
     return EXIT_OK
 
@@ -625,19 +659,32 @@ def _iso_date(text: str) -> datetime.date:
         ) from None
 
 
+def _reference(text: str) -> str:
+    if not text.strip() or len(text) > 200 or any(char in text for char in "\r\n"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a decision record's reference; write one line of up to 200 "
+            "characters, e.g. ADR-0007 or 0007-order-events.md"
+        )
+    return text
+
+
 def _markdown_report(
-    assessment: Assessment, result: Result, ruleset: Ruleset, date: datetime.date | None
+    assessment: Assessment, result: Result, ruleset: Ruleset, record: Record
 ) -> str:
     from advisor.report import to_markdown
 
-    return to_markdown(assessment, result, ruleset, date=date or datetime.date.today())
+    return to_markdown(assessment, result, ruleset, record=record)
 
 
-def _html_report(assessment: Assessment, result: Result, ruleset: Ruleset) -> str:
+def _html_report(assessment: Assessment, result: Result, ruleset: Ruleset, record: Record) -> str:
     from advisor.report import to_html
 
     return to_html(
-        assessment, result, ruleset, diagram_svg=_diagram_svg(assessment, result, ruleset)
+        assessment,
+        result,
+        ruleset,
+        diagram_svg=_diagram_svg(assessment, result, ruleset),
+        record=record,
     )
 
 
@@ -655,9 +702,10 @@ def _diagram_svg(assessment: Assessment, result: Result, ruleset: Ruleset) -> st
 
 def _schema(args: argparse.Namespace) -> int:
     _output_format("schema", "json", args.output, default="json")  # -o names a JSON file
-    from advisor.schema import assessment_schema_json
+    from advisor.schema import assessment_schema_json, result_schema_json
 
-    _emit(assessment_schema_json(), args.output, kind="json")
+    text = result_schema_json() if args.result else assessment_schema_json()
+    _emit(text, args.output, kind="json")
     return EXIT_OK
 
 

@@ -12,17 +12,27 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from advisor.models import Assessment, Result
-from advisor.wording import STYLE_NAMES, polling_summary
+from advisor.wording import (
+    STYLE_NAMES,
+    confidence_meaning,
+    format_confidence,
+    format_score,
+    polling_summary,
+)
 
 if TYPE_CHECKING:
     from advisor.ruleset import Ruleset
 
 
 def to_json(result: Result) -> str:
-    """The contract's JSON result: stable key order, UTF-8, a newline at the end."""
+    """The contract's JSON result: stable key order, UTF-8, a newline at the end. `date` is
+    written only when the result has one (asked for with --date), so that the same input gives
+    the same bytes on any day."""
+    leave_out = {"date"} if result.date is None else None
     if _plain_numbers(result):  # pydantic writes the very same text, several times faster
-        return result.model_dump_json(indent=2) + "\n"
-    return json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        return result.model_dump_json(indent=2, exclude=leave_out) + "\n"
+    data = result.model_dump(mode="json", exclude=leave_out)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _plain_numbers(result: Result) -> bool:
@@ -42,16 +52,29 @@ def _plain_numbers(result: Result) -> bool:
     return finite and min(map(abs, filter(None, numbers)), default=1.0) >= 1e-4
 
 
-def to_text(assessment: Assessment, result: Result, width: int = 100) -> str:
+def to_text(
+    assessment: Assessment, result: Result, width: int = 100, ruleset: Ruleset | None = None
+) -> str:
     """A readable summary for the terminal; control characters in the user's text (an escape
-    sequence in a name, say) are shown as escapes, never sent to the terminal."""
+    sequence in a name, say) are shown as escapes, never sent to the terminal. With the rules,
+    each flow's style is explained in the user's numbers, and confidence's meaning is given."""
+    story = None
+    if ruleset is not None:
+        from advisor.narrative import Narrative
+
+        story = Narrative(assessment, result, ruleset)
     lines = [
         result.name,
         "=" * min(width, len(result.name)),
         f"Recommendation: {STYLE_NAMES[result.recommendation]} "
-        f"(confidence {result.confidence:.2f}; scores: API {result.scores.api:g}, "
-        f"events {result.scores.event:g})",
+        f"(confidence {format_confidence(result.confidence)}; scores out of 100: API "
+        f"{format_score(result.scores.api)}, events {format_score(result.scores.event)})",
     ]
+    if ruleset is not None:
+        settings = ruleset.settings
+        lines += _wrapped(
+            confidence_meaning(settings.style_margin + settings.confidence_span), width, ""
+        )
     if result.broker is not None:
         lines.append(f"Broker: {result.broker.name}")
         lines += _wrapped(result.broker.why, width, "  ")
@@ -59,14 +82,16 @@ def to_text(assessment: Assessment, result: Result, width: int = 100) -> str:
     for flow in result.flows:
         declared = next(item for item in assessment.flows if item.id == flow.id)
         lines.append(
-            f"- {flow.id}: {STYLE_NAMES[flow.style]} (API {flow.scores.api:g}, "
-            f"events {flow.scores.event:g}; confidence {flow.confidence:.2f}) "
+            f"- {flow.id}: {STYLE_NAMES[flow.style]} (API {format_score(flow.scores.api)}, "
+            f"events {format_score(flow.scores.event)}; confidence "
+            f"{format_confidence(flow.confidence)}) "
             f"{declared.source} -> {', '.join(declared.targets)}"
         )
-        lines += _wrapped(flow.decision.explanation, width, "    ")
+        if story is not None:
+            lines += _wrapped(story.flow_summary(flow.id), width, "    ")
         for reason in flow.reasons:
             lines += _wrapped(
-                f"{'+' if reason.favours == 'event' else '-'} {reason.points:g} "
+                f"{'+' if reason.favours == 'event' else '-'} {format_score(reason.points)} "
                 f"{'events' if reason.favours == 'event' else 'API'} [{reason.rule}] "
                 f"{reason.explanation}",
                 width,
@@ -116,14 +141,50 @@ def _wrapped(text: str, width: int, first: str, rest: str | None = None) -> list
 # ---------------------------------------------------------------------------------------------
 
 
-def to_markdown(
-    assessment: Assessment, result: Result, ruleset: Ruleset, *, date: datetime.date
-) -> str:
-    """A decision record in the MADR 4.0 shape, dated `date`; the same input gives the same
-    text. Every value is escaped so that no name can break a table or carry HTML."""
-    from advisor.report_context import markdown_context
+@dataclass(frozen=True)
+class Record:
+    """What a decision record says about itself: its date and status (MADR's front matter),
+    the record it replaces, and a blueprint file beside it to show (`blueprint.svg` in a
+    batch's folders)."""
 
-    context = markdown_context(assessment, result, ruleset, date)
+    date: datetime.date
+    status: str = "proposed"
+    supersedes: str | None = None
+    blueprint: str | None = None
+
+
+def record_for(
+    assessment: Assessment, date: datetime.date | None = None, **given: str | None
+) -> Record:
+    """The record's details: what is given (a command line's options) over what the assessment
+    says (`status`, `supersedes`), over the defaults (today, proposed)."""
+    status = given.get("status") or assessment.status or "proposed"
+    supersedes = given.get("supersedes") or assessment.supersedes
+    return Record(
+        date=date or datetime.date.today(),
+        status=status,
+        supersedes=supersedes,
+        blueprint=given.get("blueprint"),
+    )
+
+
+def to_markdown(
+    assessment: Assessment,
+    result: Result,
+    ruleset: Ruleset,
+    *,
+    date: datetime.date | None = None,
+    record: Record | None = None,
+) -> str:
+    """A decision record in the MADR 4.0 shape; the same input and record give the same text.
+    Every value is escaped so that no name can break a table or carry HTML; the front matter's
+    values are quoted YAML strings. Without a `record`, it is dated `date` (default today) with
+    the assessment's own status."""
+    from advisor.report_context import RecordInfo, markdown_context
+
+    record = record or record_for(assessment, date)
+    info = RecordInfo(record.date, record.status, record.supersedes, record.blueprint)
+    context = markdown_context(assessment, result, ruleset, info)
     text: str = _environments().markdown.get_template("report.md.j2").render(r=context)
     return text
 
@@ -135,17 +196,24 @@ def to_html(
     *,
     diagram_svg: str | None,
     diagram_views: tuple[tuple[str, str], ...] = (),
+    record: Record | None = None,
+    date: datetime.date | None = None,
 ) -> str:
     """One self-contained HTML page (inline CSS, the blueprint as inline SVG, nothing loaded
     from anywhere), for the screen and for printing to PDF. `diagram_svg` is Graphviz's SVG,
     whose labels the blueprint has escaped; None leaves the blueprint out. `diagram_views` are
-    focused views shown under it, each as (caption, SVG)."""
+    focused views shown under it, each as (caption, SVG). The record's date and status show on
+    its first page."""
     from markupsafe import Markup
 
-    from advisor.report_context import DiagramView, html_context
+    from advisor.report_context import DiagramView, RecordInfo, html_context
 
+    record = record or record_for(assessment, date)
+    info = RecordInfo(record.date, record.status, record.supersedes, record.blueprint)
     diagram = None if diagram_svg is None else Markup(inline_svg(diagram_svg))
-    context = html_context(assessment, result, ruleset, diagram)
+    context = html_context(
+        assessment, result, ruleset, diagram, info, wide_diagram=_is_wide(diagram_svg)
+    )
     if diagram is not None and diagram_views:
         views = tuple(
             DiagramView(caption, Markup(inline_svg(svg))) for caption, svg in diagram_views
@@ -153,6 +221,29 @@ def to_html(
         context = replace(context, diagram_views=views)
     text: str = _environments().html.get_template("report.html.j2").render(r=context)
     return text
+
+
+_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"', re.DOTALL)
+
+
+def _is_wide(svg: str | None) -> bool:
+    """Whether a blueprint prints better on a landscape page of its own: when a portrait page
+    (188 mm wide, the blueprint at most 80 mm high) would shrink it below 60% and a landscape
+    one (274 mm by 150 mm) shows it at least a quarter larger."""
+    if svg is None:
+        return False
+    found = _SIZE.search(svg)
+    if found is None:
+        return False
+    width, height = float(found.group(1)), float(found.group(2))
+    if width <= 0 or height <= 0:
+        return False
+    portrait = min(_POINTS_PER_MM * 188 / width, _POINTS_PER_MM * 80 / height)
+    landscape = min(_POINTS_PER_MM * 274 / width, _POINTS_PER_MM * 150 / height)
+    return portrait < 0.6 and landscape > 1.25 * portrait
+
+
+_POINTS_PER_MM = 72 / 25.4
 
 
 _PROLOG = re.compile(r"<\?xml.*?\?>|<!DOCTYPE[^>]*>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
@@ -205,9 +296,19 @@ _BULLET = re.compile(r"^(\s*)([-+=])(?=[-+=\s]|$)")  # a bullet, or a rule: ---,
 _ORDERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
 
 
+class Verbatim(str):
+    """Text the code has made safe for its place (the front matter's quoted YAML), which the
+    Markdown template writes as it is. User text never becomes one."""
+
+    __slots__ = ()
+
+
 def markdown_escape(value: Any) -> str:
     """Any value as inline Markdown text: one line (line breaks become spaces), with every
-    character that could start emphasis, a link, a table cell, code or HTML escaped."""
+    character that could start emphasis, a link, a table cell, code or HTML escaped. A
+    `Verbatim` is written as it is."""
+    if isinstance(value, Verbatim):
+        return str(value)
     text = " ".join(str(value).splitlines())
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     text = _BULLET.sub(r"\1\\\2", text)

@@ -47,11 +47,65 @@ def format_number(number: float) -> str:
 
 
 def format_percent(share: float) -> str:
-    """A share as a percentage: whole percents, and "< 1%" for a share above 0 but under 1%."""
+    """A share as a percentage: whole percents, and "< 1%" for a share above 0 but under 1%
+    (0.6% is not "1%", which would claim more than there is)."""
     percent = share * 100
-    if 0 < percent < 0.5:
+    if 0 < percent < 1:
         return "< 1%"
     return f"{percent:,.0f}%"
+
+
+def format_score(score: float) -> str:
+    """A score on the 0-100 scale, or points on it: a whole number, or one decimal where it has
+    one (65, 32.5), the same in every output."""
+    rounded = round(score, 1)
+    if rounded == int(rounded):
+        return f"{int(rounded):,}"
+    return f"{rounded:,.1f}"
+
+
+def format_points(points: float) -> str:
+    """Points a rule gives a side, signed: +8.3."""
+    return f"+{format_score(points)}"
+
+
+def format_confidence(confidence: float) -> str:
+    """Confidence (0..1 in the result) as a whole percentage: 0.86 is 86%."""
+    return f"{round(confidence * 100):d}%"
+
+
+def confidence_meaning(full_lead: float) -> str:
+    """What a confidence says, in one line; `full_lead` is the lead at which it reaches 100%
+    (the style margin plus `confidence_span`)."""
+    return (
+        "Confidence says how far the winning side leads: 50% is a dead heat, 100% a lead of "
+        f"{format_score(full_lead)} points or more on the 0-100 scale."
+    )
+
+
+def plural(count: float, noun: str, nouns: str | None = None) -> str:
+    """A count with its noun in agreement: 1 message, 2 messages, 1.5 messages."""
+    word = noun if count == 1 else (nouns or noun + "s")
+    return f"{format_number(count)} {word}"
+
+
+def format_size(kb: float) -> str:
+    """A message size: KB up to 1,024 KB, then MB to a tenth (8,000 KB is 7.8 MB)."""
+    if kb >= 1024:
+        return f"{format_number(round(kb / 1024, 1))} MB"
+    return f"{format_number(kb)} KB"
+
+
+def format_rate(per_second: float, noun: str | None = None) -> str:
+    """A rate per second where it reaches 1, else per minute, per hour or per day, to a tenth:
+    0.29 is "17.4 a minute"; with a noun, "17.4 messages a minute", "1 message a minute"."""
+    count, unit = per_second * 86_400, "a day"
+    for size, name in ((1.0, "a second"), (60.0, "a minute"), (3_600.0, "an hour")):
+        if per_second * size >= 1:
+            count, unit = per_second * size, name
+            break
+    count = round(count, 1)
+    return f"{plural(count, noun) if noun else format_number(count)} {unit}"
 
 
 _UNITS = (("day", 86_400.0), ("hour", 3_600.0), ("minute", 60.0), ("second", 1.0))

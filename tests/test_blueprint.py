@@ -632,7 +632,7 @@ def test_hostile_names_inject_nothing(ruleset: Ruleset) -> None:
     )
     assert set(nodes(graph)) == expected
     title = _escaped(f"Integration blueprint: {assessment.name}")
-    recommendation = f"Recommendation: Hybrid (confidence {result.confidence:.2f})"
+    recommendation = f"Recommendation: Hybrid (confidence {round(result.confidence * 100)}%)"
     assert graph["label"] == f"{title}\\l{recommendation} · overview of every flow\\l"
     for system in assessment.systems:  # as typed, wrapped at spaces
         assert _names(_system_label(graph, system.id)) == _escaped(system.label)

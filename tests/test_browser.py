@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from advisor.advice import assess
-from advisor.loader import load_assessment, parse_assessment
+from advisor.advice import assess, stamped
+from advisor.loader import load_assessment, parse_assessment, rules_digest
 from advisor.models import Assessment
 from advisor.report import STYLE_NAMES, to_json
 from advisor.ruleset import Ruleset
@@ -243,7 +243,12 @@ def test_change_an_answer_and_take_the_yaml_back_to_the_command_line(
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Result (JSON)").click()
-    assert Path(download.value.path()).read_text(encoding="utf-8") == to_json(result)
+    stamped_result = stamped(
+        result,
+        input="clinic-referral-documents.yaml",  # the YAML download beside it
+        rules_digest=rules_digest(ruleset),
+    )
+    assert Path(download.value.path()).read_text(encoding="utf-8") == to_json(stamped_result)
 
 
 def test_a_link_opens_the_same_assessment(page: Any, server: str) -> None:

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from advisor.advice import assess
-from advisor.loader import load_assessment, parse_assessment
+from advisor.advice import assess, stamped
+from advisor.loader import load_assessment, parse_assessment, rules_digest
 from advisor.report import to_json
 from advisor.ruleset import Ruleset
 from advisor.webapp.diagram import Blueprint, blueprint
@@ -42,7 +42,12 @@ def test_the_yaml_is_the_assessment(files: dict[str, bytes]) -> None:
 
 
 def test_the_json_is_the_command_lines(files: dict[str, bytes], ruleset: Ruleset) -> None:
-    assert files["gifting-platform-orders.json"].decode() == to_json(assess(GIFTING, ruleset))
+    result = stamped(
+        assess(GIFTING, ruleset),
+        input="gifting-platform-orders.yaml",  # the assessment's own download, beside it
+        rules_digest=rules_digest(ruleset),
+    )
+    assert files["gifting-platform-orders.json"].decode() == to_json(result)
     json.loads(files["gifting-platform-orders.json"])
 
 

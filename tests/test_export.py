@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from advisor.advice import assess
+from advisor.advice import assess, stamped
 from advisor.cli import main
 from advisor.export import SCHEMA_MODELINE, assessment_to_yaml, file_stem
-from advisor.loader import load_assessment, parse_assessment
+from advisor.files import shown_path
+from advisor.loader import load_assessment, parse_assessment, rules_digest
 from advisor.models import Assessment
 from advisor.report import to_json
 from advisor.ruleset import Ruleset
@@ -103,7 +104,10 @@ def test_the_command_line_gives_the_same_result(
     exported = tmp_path / "exported.yaml"
     exported.write_text(assessment_to_yaml(assessment), encoding="utf-8")
     assert main(["assess", str(exported), "--format", "json"]) == 0
-    assert capsys.readouterr().out == to_json(assess(assessment, ruleset))
+    result = stamped(
+        assess(assessment, ruleset), input=shown_path(exported), rules_digest=rules_digest(ruleset)
+    )
+    assert capsys.readouterr().out == to_json(result)
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,11 @@ def test_installed_assess_matches_the_checkout(installed: Path, tmp_path: Path) 
         cwd=ROOT,
         check=True,
     )
-    assert json.loads(packaged.stdout) == json.loads(checkout.stdout)
+    installed_result, checkout_result = json.loads(packaged.stdout), json.loads(checkout.stdout)
+    # the input is the file as each run names it, relative to the folder it runs in
+    assert installed_result.pop("input") == Path(os.path.relpath(example, tmp_path)).as_posix()
+    assert checkout_result.pop("input") == "examples/gifting-orders.yaml"
+    assert installed_result == checkout_result  # the rules' digest too: the same files
 
 
 def test_wheel_carries_the_examples_the_web_app_offers(installed: Path, tmp_path: Path) -> None:

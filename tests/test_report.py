@@ -76,7 +76,7 @@ def _hostile() -> Assessment:
 
 
 def _html(assessment: Assessment, ruleset: Ruleset, svg: str | None = SAMPLE_SVG) -> str:
-    return to_html(assessment, assess(assessment, ruleset), ruleset, diagram_svg=svg)
+    return to_html(assessment, assess(assessment, ruleset), ruleset, diagram_svg=svg, date=DATE)
 
 
 def _markdown(assessment: Assessment, ruleset: Ruleset) -> str:
@@ -170,7 +170,7 @@ def _assert_self_contained(html: str, page: _Page) -> None:
 def test_html_parses_is_self_contained_and_states_the_answer(name: str, ruleset: Ruleset) -> None:
     assessment = _example(name)
     result = assess(assessment, ruleset)
-    html = to_html(assessment, result, ruleset, diagram_svg=SAMPLE_SVG)
+    html = to_html(assessment, result, ruleset, diagram_svg=SAMPLE_SVG, date=DATE)
     page = _parse(html)
     _assert_self_contained(html, page)
     assert page.tags.count("svg") == 1 and page.tags.count("style") == 1
@@ -242,6 +242,7 @@ MADR_HEADINGS = [
     "## Considered Options",
     "## Decision Outcome",
     "### Consequences",
+    "### Confirmation",
     "## Pros and Cons of the Options",
     "### API-driven",
     "### Event-driven",
@@ -276,7 +277,8 @@ def test_markdown_is_a_decision_record(name: str, ruleset: Ruleset) -> None:
     assessment = _example(name)
     result = assess(assessment, ruleset)
     markdown = to_markdown(assessment, result, ruleset, date=DATE)
-    assert markdown.startswith("---\nstatus: proposed\ndate: 2026-01-15\n---\n\n# ")
+    assert markdown.startswith("---\n# Suggested file name: NNNN-")
+    assert "\nstatus: proposed\ndate: 2026-01-15\ndecision-makers: " in markdown
     for heading in MADR_HEADINGS:
         assert f"\n{heading}\n" in markdown
     names = {"api": "API-driven", "event": "Event-driven", "hybrid": "Hybrid"}
@@ -339,7 +341,7 @@ def test_cli_writes_each_format_by_suffix(
 ) -> None:
     for suffix, marker in (
         (".html", "<!DOCTYPE html>"),
-        (".md", "---\nstatus: proposed\n"),
+        (".md", "---\n# Suggested file name: NNNN-gifting-platform-orders-hybrid-integration.md"),
         (".json", '{\n  "name"'),
         (".txt", "Gifting platform orders\n====="),
     ):
@@ -354,7 +356,7 @@ def test_cli_format_wins_over_the_suffix(
 ) -> None:
     target = tmp_path / "record.out"  # a suffix of no format (.txt would be refused as text's)
     code, _, _ = _run(capsys, "assess", GIFTING, "--format", "md", "-o", str(target))
-    assert code == 0 and target.read_text(encoding="utf-8").startswith("---\nstatus: proposed")
+    assert code == 0 and "\nstatus: proposed\n" in target.read_text(encoding="utf-8")
 
 
 def test_cli_markdown_is_dated_by_date_or_today(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,8 +6,10 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from advisor.advice import stamped
 from advisor.blueprint import VIEW_CAPTIONS
 from advisor.export import assessment_to_yaml, file_stem
+from advisor.loader import rules_digest
 from advisor.models import Assessment, Result
 from advisor.report import to_html, to_json, to_markdown
 from advisor.ruleset import Ruleset
@@ -27,6 +29,14 @@ class Download:
     @property
     def file_name(self) -> str:
         return f"{self.stem}.{self.suffix}"
+
+
+def stamped_result(assessment: Assessment, result: Result, ruleset: Ruleset) -> Result:
+    """The result as the JSON download holds it: its input is the YAML download beside it
+    (`advisor assess` on that file writes the very same JSON), with the rules' digest."""
+    return stamped(
+        result, input=f"{file_stem(assessment)}.yaml", rules_digest=rules_digest(ruleset)
+    )
 
 
 def items(
@@ -73,7 +83,7 @@ def items(
             "application/json",
             ":material/data_object:",
             "The scores, styles, reasons and risks, as `advisor assess --format json` writes.",
-            text(lambda: to_json(result)),
+            text(lambda: to_json(stamped_result(assessment, result, ruleset))),
             stem,
         ),
     ]

@@ -21,6 +21,7 @@ h1 { font-size: 2.2rem !important; }
 .st-key-ia-summary .ia-card { margin-bottom: 0; box-shadow: 0 4px 12px -8px rgba(16,24,40,.25); }
 .ia-style { font-size: 2rem; font-weight: 700; color: var(--ia-accent); line-height: 1.2; }
 .ia-sub { color: #475467; font-size: .9rem; margin: .1rem 0 .5rem; }
+.ia-meaning { color: #667085; font-size: .78rem; margin: -.3rem 0 .5rem; }
 .ia-api { --ia-accent: #1f5fa8; }
 .ia-missing { --ia-accent: #b42318; grid-template-columns: minmax(14rem, 1fr) 2.6fr; }
 .ia-missing .ia-style { font-size: 1.4rem; }

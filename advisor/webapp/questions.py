@@ -25,7 +25,7 @@ from advisor.questionnaire import (
 from advisor.ruleset import Ruleset
 from advisor.webapp import state
 from advisor.webapp.text import html_text, markdown_text
-from advisor.wording import STYLE_NAMES
+from advisor.wording import STYLE_NAMES, format_confidence, format_score
 
 SECTIONS = (":material/tune: Context", ":material/apps: Systems", ":material/swap_horiz: Flows")
 ROW_HEIGHT = 35  # pixels; the browser tests find the table's cells by it
@@ -240,8 +240,9 @@ def _verdict(result: Result | None, flow_id: Any) -> None:
         return
     st.markdown(
         f'<div class="ia-verdict ia-{found.style}"><span class="ia-tag">'
-        f"{html.escape(STYLE_NAMES[found.style])}</span> API {found.scores.api:g} · events "
-        f"{found.scores.event:g} · confidence {found.confidence:.2f}</div>",
+        f"{html.escape(STYLE_NAMES[found.style])}</span> API {format_score(found.scores.api)} "
+        f"of 100 · events {format_score(found.scores.event)} of 100 · confidence "
+        f"{format_confidence(found.confidence)}</div>",
         unsafe_allow_html=True,
     )
 

@@ -7,12 +7,22 @@ import streamlit as st
 
 from advisor.blueprint import VIEW_NAMES, VIEWS
 from advisor.models import Assessment, Change, FlowResult, Result
+from advisor.narrative import Narrative
 from advisor.questionnaire import Checked
 from advisor.ruleset import Ruleset
-from advisor.webapp import diagram, viewer
+from advisor.webapp import diagram, resources, viewer
 from advisor.webapp.diagram import Blueprint
 from advisor.webapp.text import html_text, markdown_text
-from advisor.wording import STYLE_NAMES, format_number, format_percent
+from advisor.wording import (
+    STYLE_NAMES,
+    confidence_meaning,
+    format_confidence,
+    format_number,
+    format_percent,
+    format_points,
+    format_score,
+    plural,
+)
 
 STYLE_CLASS = {"api": "ia-api", "event": "ia-event", "hybrid": "ia-hybrid"}
 
@@ -83,20 +93,28 @@ def recommendation(assessment: Assessment, result: Result) -> None:
         f'<div class="ia-card {STYLE_CLASS[result.recommendation]}"><div class="ia-verdict-box">'
         f'<div class="ia-label ia-for">Recommendation for {_e(assessment.name)}</div>'
         f'<div class="ia-style">{_e(STYLE_NAMES[result.recommendation])}</div>'
-        f'<div class="ia-sub">confidence {result.confidence:.2f} · {total} '
-        f"flow{'s' if total != 1 else ''}: {_e(split)}</div></div>"
+        f'<div class="ia-sub" title="{_e(_meaning())}">confidence '
+        f"{format_confidence(result.confidence)} · {total} "
+        f"flow{'s' if total != 1 else ''}: {_e(split)}</div>"
+        f'<div class="ia-meaning">{_e(_meaning())}</div></div>'
         f"{_bars(result.scores.api, result.scores.event)}"
         f"{broker}</div>"
     )
+
+
+def _meaning() -> str:
+    """What confidence means under the rules in force (the web app uses the default ones)."""
+    settings = resources.rules().settings
+    return confidence_meaning(settings.style_margin + settings.confidence_span)
 
 
 def _bars(api: float, event: float) -> str:
     return (
         '<div class="ia-bars">'
         f'<div class="ia-bar"><span>API</span><div><i class="ia-api-bar" '
-        f'style="width:{api:.0f}%"></i></div><b>{api:g}</b></div>'
+        f'style="width:{api:.0f}%"></i></div><b>{format_score(api)} of 100</b></div>'
         f'<div class="ia-bar"><span>Events</span><div><i class="ia-event-bar" '
-        f'style="width:{event:.0f}%"></i></div><b>{event:g}</b></div>'
+        f'style="width:{event:.0f}%"></i></div><b>{format_score(event)} of 100</b></div>'
         "</div>"
     )
 
@@ -138,6 +156,7 @@ def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
     st.markdown("#### Flow by flow")
     declared = {flow.id: flow for flow in assessment.flows}
     titles = {criterion.id: criterion.title for criterion in ruleset.criteria}
+    story = Narrative(assessment, result, ruleset)
     for flow in result.flows:
         spec = declared[flow.id]
         route = f"{markdown_text(assessment.system(spec.source).label)} → " + ", ".join(
@@ -155,13 +174,13 @@ def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
                 on_click=diagram.focus,
                 args=(flow.id,),
             )
-            _flow(flow, titles)
+            _flow(flow, titles, story.flow_summary(flow.id))
 
 
-def _flow(flow: FlowResult, titles: dict[str, str]) -> None:
+def _flow(flow: FlowResult, titles: dict[str, str], because: str) -> None:
     rows = "".join(
         f'<tr><td class="ia-pts {"ia-api-text" if r.favours == "api" else "ia-event-text"}">'
-        f"+{r.points:g} {'API' if r.favours == 'api' else 'events'}</td>"
+        f"{format_points(r.points)} {'API' if r.favours == 'api' else 'events'}</td>"
         f"<td>{_e(r.explanation)}<div class='ia-rule'>{_e(titles.get(r.criterion, r.criterion))}"
         f" · rule <code>{_e(r.rule)}</code></div></td></tr>"
         for r in flow.reasons
@@ -175,15 +194,16 @@ def _flow(flow: FlowResult, titles: dict[str, str]) -> None:
         )
         polling = (
             '<div class="ia-polling"><span class="ia-label">If the targets polled</span> '
-            f"{format_number(flow.polling.calls_per_day)} calls a day ({_e(share)}), "
+            f"{plural(flow.polling.calls_per_day, 'call')} a day ({_e(share)}), "
             f"{format_number(flow.polling.wasted_calls_per_day)} of them finding nothing new"
             "</div>"
         )
     _html(
         f'<div class="ia-flow {STYLE_CLASS[flow.style]}">'
-        f'<div class="ia-sub">API {flow.scores.api:g} · events {flow.scores.event:g} · '
-        f"confidence {flow.confidence:.2f}</div>"
-        f'<div class="ia-decision">{_e(flow.decision.explanation)}</div>'
+        f'<div class="ia-sub">API {format_score(flow.scores.api)} of 100 · events '
+        f"{format_score(flow.scores.event)} of 100 · confidence "
+        f"{format_confidence(flow.confidence)}</div>"
+        f'<div class="ia-decision">{_e(because)}</div>'
         f"{polling}"
         f'<table class="ia-reasons">{rows}</table></div>'
     )
