@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 SUFFIXES = (".yaml", ".yml")
 STYLES = ("api", "event", "hybrid")
 SUMMARY = "summary.csv"
+FLOWS = "flows.csv"
 INDEX = "index.html"
 COLUMNS = (
     "file",
@@ -66,6 +67,19 @@ COLUMNS = (
     "broker",
     "risks",
     "error",
+)
+FLOW_COLUMNS = (
+    "file",
+    "assessment",
+    "flow",
+    "source",
+    "targets",
+    "style",
+    "confidence",
+    "api_score",
+    "event_score",
+    "polling_calls_per_day",
+    "broker",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -100,6 +114,7 @@ class Options:
     what_if: bool = True  # analyse what would change the answer
     renderer: str | None = None  # the program that draws blueprints (None: see advisor.render)
     timeout: float = 30.0  # seconds a blueprint may take to draw
+    rules_digest: str | None = None  # of the rules files (`run` fills it in when not given)
 
 
 class FormatError(Exception):
@@ -119,11 +134,20 @@ def _json(subject: Assessed) -> bytes:
     return to_json(subject.result).encode("utf-8")
 
 
+def _record(subject: Assessed) -> Any:
+    """The decision record's details: the run's date, the assessment's status, and the
+    blueprint beside the record when the run draws it."""
+    from advisor.report import record_for
+
+    beside = FORMATS["svg"].filename if "svg" in subject.options.formats else None
+    return record_for(subject.assessment, subject.options.date, blueprint=beside)
+
+
 def _markdown(subject: Assessed) -> bytes:
     from advisor.report import to_markdown
 
     text = to_markdown(
-        subject.assessment, subject.result, subject.options.ruleset, date=subject.options.date
+        subject.assessment, subject.result, subject.options.ruleset, record=_record(subject)
     )
     return text.encode("utf-8")
 
@@ -145,6 +169,7 @@ def _html(subject: Assessed) -> bytes:
         subject.options.ruleset,
         diagram_svg=diagram,
         diagram_views=views,
+        record=_record(subject),
     )
     return html.encode("utf-8")
 
@@ -201,6 +226,13 @@ FORMATS: dict[str, Format] = {
 DIAGRAMS = frozenset({"html", "svg", "png"})  # the formats that need a renderer
 DEFAULT_FORMATS = ("json", "md", "html", "svg")
 LINK_ORDER = ("html", "md", "svg", "png", "json")  # what the overview links to, by preference
+LINK_NAMES = {
+    "html": "report",
+    "md": "decision",
+    "json": "result",
+    "svg": "blueprint",
+    "png": "PNG",
+}
 
 
 def default_formats() -> tuple[str, ...]:
@@ -329,7 +361,10 @@ class Outcome:
     event_score: float | None = None
     styles: tuple[int, int, int] = (0, 0, 0)  # flows that are api, event, hybrid
     broker: str = ""
+    broker_name: str = ""  # where a broker is needed
     risks: tuple[tuple[str, str], ...] = ()  # (id, title)
+    flows: tuple[tuple[str, ...], ...] = ()  # flows.csv rows, FLOW_COLUMNS from "flow" on
+    polling_kept: int = 0  # polling calls a day of the flows that stay API-driven
     outputs: tuple[tuple[str, bytes], ...] = ()  # (file name, data), until staged
     staged: str = ""  # the folder its files wait in, to be published under its name
 
@@ -341,14 +376,18 @@ class Outcome:
         """The summary.csv row, in COLUMNS order."""
         if self.refused:
             return [csv_text(self.file), *[""] * (len(COLUMNS) - 2), csv_text(self.error)]
+        from advisor.wording import format_confidence, format_score
+
+        assert self.confidence is not None and self.api_score is not None
+        assert self.event_score is not None
         return [
             csv_text(self.file),
             csv_text(self.name),
             folder,
             self.recommendation,
-            repr(self.confidence),
-            repr(self.api_score),
-            repr(self.event_score),
+            format_confidence(self.confidence),
+            format_score(self.api_score).replace(",", ""),
+            format_score(self.event_score).replace(",", ""),
             str(sum(self.styles)),
             *(str(count) for count in self.styles),
             self.broker,
@@ -356,17 +395,26 @@ class Outcome:
             "",
         ]
 
+    def flow_rows(self) -> list[list[str]]:
+        """Its flows.csv rows, in FLOW_COLUMNS order."""
+        return [[csv_text(self.file), csv_text(self.name), *row] for row in self.flows]
+
 
 def assess_file(path: Path, options: Options) -> Outcome:
     """Assess one file and render its formats; a refused file gets its problems as the error,
     worded exactly as `advisor assess` words them."""
-    from advisor.advice import assess
+    from advisor.advice import assess, stamped
+    from advisor.files import shown_path
     from advisor.loader import load_assessment
 
-    label = str(path)
+    label = shown_path(path)
     try:
-        assessment = load_assessment(path, regular_only=True)
-        result = assess(assessment, options.ruleset, what_if=options.what_if)
+        assessment = load_assessment(path, label, regular_only=True)
+        result = stamped(
+            assess(assessment, options.ruleset, what_if=options.what_if),
+            input=label,
+            rules_digest=options.rules_digest,
+        )
         subject = Assessed(assessment, result, options)
         outputs = tuple(
             (FORMATS[name].filename, FORMATS[name].render(subject)) for name in options.formats
@@ -382,6 +430,7 @@ def assess_file(path: Path, options: Options) -> Outcome:
             "this is a defect in the advisor, please report it",
         )
     styles = Counter(flow.style for flow in result.flows)
+    broker = (result.broker.choice or "none") if result.broker else ""  # none: not needed
     return Outcome(
         file=label,
         name=result.name,
@@ -390,9 +439,33 @@ def assess_file(path: Path, options: Options) -> Outcome:
         api_score=result.scores.api,
         event_score=result.scores.event,
         styles=(styles["api"], styles["event"], styles["hybrid"]),  # as STYLES
-        broker=(result.broker.choice or "none") if result.broker else "",  # none: not needed
+        broker=broker,
+        broker_name=result.broker.name if result.broker and result.broker.choice else "",
         risks=tuple((risk.id, risk.title) for risk in result.risks),
         outputs=outputs,
+        flows=tuple(_flow_cells(flow, broker) for flow in result.flows),
+        polling_kept=sum(
+            flow.polling.calls_per_day
+            for flow in result.flows
+            if flow.style == "api" and flow.polling is not None
+        ),
+    )
+
+
+def _flow_cells(flow: Any, broker: str) -> tuple[str, ...]:
+    """A flow's flows.csv cells from "flow" on (FLOW_COLUMNS); its broker where it uses one."""
+    from advisor.wording import format_confidence, format_score
+
+    return (
+        csv_text(flow.id),
+        csv_text(flow.source or ""),
+        csv_text(" ".join(flow.targets)),
+        flow.style,
+        format_confidence(flow.confidence),
+        format_score(flow.scores.api).replace(",", ""),
+        format_score(flow.scores.event).replace(",", ""),
+        "" if flow.polling is None else str(flow.polling.calls_per_day),
+        broker if flow.style != "api" else "",
     )
 
 
@@ -612,6 +685,9 @@ class Tally:
     recommendations: Counter[str] = field(default_factory=Counter)
     risks: Counter[str] = field(default_factory=Counter)  # assessments with each risk
     risk_titles: dict[str, str] = field(default_factory=dict)
+    flows: int = 0
+    polling_kept: int = 0  # calls a day of the flows that stay API-driven and poll
+    brokers: Counter[str] = field(default_factory=Counter)  # assessments needing each broker
 
     def add(self, outcome: Outcome) -> None:
         self.done += 1
@@ -619,6 +695,10 @@ class Tally:
             self.refused += 1
             return
         self.recommendations[outcome.recommendation] += 1
+        self.flows += sum(outcome.styles)
+        self.polling_kept += outcome.polling_kept
+        if outcome.broker_name:
+            self.brokers[outcome.broker_name] += 1
         for risk_id, title in outcome.risks:
             self.risks[risk_id] += 1
             self.risk_titles.setdefault(risk_id, title)
@@ -637,27 +717,35 @@ def run(
     written; KeyboardInterrupt stops the workers and leaves no half-written file."""
     out.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
+    if options.rules_digest is None:
+        from advisor.loader import rules_digest
+
+        options = replace(options, rules_digest=rules_digest(options.ruleset))
     tally = Tally(total=len(inputs))
     slugs = Slugs()
     staging = Path(tempfile.mkdtemp(dir=out, prefix=f".batch-{os.getpid()}-", suffix=".tmp"))
     stream = outcomes(inputs, options, jobs, staging)
     try:
-        with atomic_writer(out / SUMMARY) as raw:
+        with atomic_writer(out / SUMMARY) as raw, atomic_writer(out / FLOWS) as raw_flows:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            flows = io.TextIOWrapper(raw_flows, encoding="utf-8", newline="")
             text.write(csv_row(COLUMNS))
+            flows.write(csv_row(FLOW_COLUMNS))
             for outcome in stream:
                 folder = "" if outcome.refused else slugs.claim(outcome.name, outcome.file)
                 if outcome.staged:
                     publish(Path(outcome.staged), out / folder)
                 text.write(csv_row(outcome.row(folder)))
+                flows.writelines(csv_row(row) for row in outcome.flow_rows())
                 tally.add(outcome)
                 if progress is not None:
                     progress(tally)
                 if outcome.refused and fail_fast:
                     tally.stopped = tally.done < tally.total
                     break
-            text.flush()
-            text.detach()
+            for stream_text in (text, flows):
+                stream_text.flush()
+                stream_text.detach()
     finally:
         stream.close()  # stops the workers first: nothing writes into the staging area after
         shutil.rmtree(staging, ignore_errors=True)
@@ -665,10 +753,11 @@ def run(
     return tally
 
 
-# What earlier runs left: `.batch-<pid>-*.tmp` staging folders and the summary's and overview's
+# What earlier runs left: `.batch-<pid>-*.tmp` staging folders and the summaries' and overview's
 # temporary files (`.summary.csv.<pid>.*.tmp`; without a pid, from an older version).
+_WRITTEN = "|".join(re.escape(name) for name in (SUMMARY, FLOWS, INDEX))
 _STALE = re.compile(
-    rf"\.(?:batch-(?P<staging>\d+)-.*|(?:{re.escape(SUMMARY)}|{re.escape(INDEX)})\."
+    rf"\.(?:batch-(?P<staging>\d+)-.*|(?:{_WRITTEN})\."
     r"(?:(?P<writer>\d+)\.)?[^.]*)\.tmp"
 )
 
@@ -734,12 +823,15 @@ class IndexRow:
     error: str = ""  # a refused input has this, and nothing below
     name: str = ""
     href: str = ""  # its report, relative to the overview
+    links: tuple[tuple[str, str], ...] = ()  # (label, href) of every file written for it
     style: str = ""  # api, event or hybrid (the CSS class)
     recommendation: str = ""  # as people say it: API-driven, Event-driven, Hybrid
-    confidence: str = ""
+    confidence: str = ""  # firmness: 94%
     api_score: str = ""
     event_score: str = ""
-    flows: str = ""  # api / event / hybrid
+    flows_api: str = ""
+    flows_event: str = ""
+    flows_hybrid: str = ""
     broker: str = ""
 
 
@@ -750,10 +842,14 @@ class IndexContext:
 
     title: str
     lead: str
+    date: str  # the run's date: the decision records'
+    rules_digest: str
     counts: tuple[tuple[str, str, int], ...]  # (label, style, count), refused last
+    totals: tuple[tuple[str, str], ...]  # (label, value): flows, polling, brokers
     risks: tuple[tuple[str, int], ...]  # (title, assessments), most frequent first
     rows: Iterator[IndexRow]
     contents: str  # what each folder holds
+    firmness: str  # what the firmness column means
 
 
 def write_index(out: Path, tally: Tally, options: Options) -> None:
@@ -769,7 +865,7 @@ def write_index(out: Path, tally: Tally, options: Options) -> None:
 def index_context(
     tally: Tally, options: Options, summary: Iterable[dict[str, str]]
 ) -> IndexContext:
-    from advisor.wording import STYLE_NAMES
+    from advisor.wording import STYLE_NAMES, confidence_meaning, format_number, plural
 
     assessed = tally.done - tally.refused
     lead = f"{assessed:,} of {tally.total:,} assessment files assessed"
@@ -781,35 +877,56 @@ def index_context(
         )
     ranked = sorted(tally.risks.items(), key=lambda item: (-item[1], item[0]))[:TOP_RISKS]
     link = next(FORMATS[name].filename for name in LINK_ORDER if name in options.formats)
+    written = [name for name in LINK_ORDER if name in options.formats]
     brokers = {broker.id: broker.name for broker in options.ruleset.brokers}
+    settings = options.ruleset.settings
 
     def row(cells: dict[str, str]) -> IndexRow:
         file = from_csv_text(cells["file"])  # the apostrophe is for spreadsheets only
         if cells["error"]:
             return IndexRow(file=file, error=from_csv_text(cells["error"]))
+        folder = cells["folder"]
         return IndexRow(
             file=file,
             name=from_csv_text(cells["name"]),
-            href=f"{cells['folder']}/{link}",
+            href=f"{folder}/{link}",
+            links=tuple(
+                (LINK_NAMES[name], f"{folder}/{FORMATS[name].filename}") for name in written
+            ),
             style=cells["recommendation"],
             recommendation=STYLE_NAMES[cells["recommendation"]],
-            confidence=f"{float(cells['confidence']):.2f}",
+            confidence=cells["confidence"],
             api_score=cells["api_score"],
             event_score=cells["event_score"],
-            flows=" / ".join(cells[f"flows_{style}"] for style in STYLES),
+            flows_api=cells["flows_api"],
+            flows_event=cells["flows_event"],
+            flows_hybrid=cells["flows_hybrid"],
             broker=brokers.get(cells["broker"], cells["broker"]),
         )
 
+    needed = sum(tally.brokers.values())
+    kinds = ", ".join(f"{name} {count:,}" for name, count in sorted(tally.brokers.items()))
     return IndexContext(
         title=f"Portfolio overview: {assessed:,} integrations assessed",
         lead=lead,
+        date=options.date.isoformat(),
+        rules_digest=options.rules_digest or "not from files",
         counts=(
             *((STYLE_NAMES[style], style, tally.recommendations[style]) for style in STYLES),
             ("Refused", "refused", tally.refused),
         ),
+        totals=(
+            ("Flows", format_number(tally.flows)),
+            ("Polling calls a day", f"{format_number(tally.polling_kept)} (API-driven flows)"),
+            (
+                "Brokers needed",
+                f"{plural(needed, 'assessment')}{f' ({kinds})' if kinds else ''}",
+            ),
+        ),
         risks=tuple((tally.risk_titles[risk_id], count) for risk_id, count in ranked),
         rows=(row(cells) for cells in summary),
         contents=", ".join(FORMATS[name].filename for name in options.formats),
+        firmness=confidence_meaning(settings.style_margin + settings.confidence_span),
     )
 
 

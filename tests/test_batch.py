@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import multiprocessing
@@ -18,8 +19,10 @@ from hypothesis import strategies as st
 
 from advisor import batch, files
 from advisor.cli import main
+from advisor.files import shown_path
 
 ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 REQUIRED_COLUMNS = (
     "file",
     "name",
@@ -139,16 +142,21 @@ def test_mixed_folder(portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFix
 
     rows = read_summary(out)
     expected_files = sorted(
-        str(path)
-        for path in portfolio.rglob("*")
-        if path.suffix in (".yaml", ".yml") and ".hidden" not in path.parts
+        (
+            path
+            for path in portfolio.rglob("*")
+            if path.suffix in (".yaml", ".yml") and ".hidden" not in path.parts
+        ),
+        key=Path,
     )
-    assert [row["file"] for row in rows] == sorted(expected_files, key=Path)
+    # relative paths, never the machine's own folders
+    assert [row["file"] for row in rows] == [shown_path(path) for path in expected_files]
+    assert not any(Path(row["file"]).is_absolute() for row in rows)
     assert set(REQUIRED_COLUMNS) <= set(rows[0])
 
     good = [row for row in rows if not row["error"]]
     refused = [row for row in rows if row["error"]]
-    assert len(good) == len(GOOD) + 6
+    assert len(good) == len(GOOD) + len(EXAMPLES)
     assert {Path(row["file"]).name for row in refused} == set(HOSTILE)
     for row in refused:
         assert row["recommendation"] == row["name"] == row["folder"] == ""
@@ -167,6 +175,7 @@ def test_mixed_folder(portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert folders == sorted(row["folder"] for row in good)
     assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name) for name in folders)
     assert sorted(path.name for path in out.iterdir() if path.is_file()) == [
+        "flows.csv",
         "index.html",
         "summary.csv",
     ]
@@ -192,7 +201,8 @@ def test_index_is_self_contained_and_escaped(
     out = tmp_path / "out"
     assert run_batch(portfolio, "--out", out, "--format", "json", "--jobs", "1") == 1
     page = (out / "index.html").read_text(encoding="utf-8")
-    assert "<script" not in page
+    assert page.count("<script") == 1  # our own, inline: sorting and filtering
+    assert "<script src" not in page and "<script>alert" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
     assert not re.search(r"(src|href)=\"(https?:)?//", page)
     assert "<link" not in page and "@import" not in page
@@ -242,9 +252,10 @@ def test_all_good_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     out = tmp_path / "out"
     assert run_batch(ROOT / "examples", "--out", out, "--jobs", "1") == 0
     rows = read_summary(out)
-    assert len(rows) == 6 and not any(row["error"] for row in rows)
+    assert len(rows) == len(EXAMPLES) and not any(row["error"] for row in rows)
     err = capsys.readouterr().err
-    assert err.startswith("advisor: 6 of 6 files assessed") and err.count("\n") == 1
+    assert err.startswith(f"advisor: {len(EXAMPLES)} of {len(EXAMPLES)} files assessed")
+    assert err.count("\n") == 1
 
 
 def test_fail_fast_stops_at_the_first_refusal(
@@ -276,8 +287,16 @@ def test_a_rerun_replaces_what_it_produces(
     assert run_batch(folder, "--out", out, "--format", "json") == 1
     second = (out / "changing" / "result.json").read_text()
     assert '"recommendation": "api"' in first and '"recommendation": "api"' not in second
-    assert [row["file"] for row in read_summary(out)] == [str(target), str(folder / "two.yaml")]
-    assert sorted(path.name for path in out.iterdir()) == ["changing", "index.html", "summary.csv"]
+    assert [row["file"] for row in read_summary(out)] == [
+        shown_path(target),
+        shown_path(folder / "two.yaml"),
+    ]
+    assert sorted(path.name for path in out.iterdir()) == [
+        "changing",
+        "flows.csv",
+        "index.html",
+        "summary.csv",
+    ]
     assert not leftovers(out)
 
 
@@ -426,11 +445,12 @@ def test_a_blueprint_that_cannot_be_drawn_is_that_file_s_error(
     assert run_batch(ROOT / "examples", "--out", out, "--format", "json,svg", "--jobs", "1") == 1
     rows = {Path(row["file"]).name: row for row in read_summary(out)}
     assert rows["fleet-telematics.yaml"]["error"] == (
-        f"{ROOT / 'examples' / 'fleet-telematics.yaml'}: the blueprint could not be drawn: "
+        f"{shown_path(ROOT / 'examples' / 'fleet-telematics.yaml')}: the blueprint could not be "
+        "drawn: "
         "the renderer timed out after 30 s"
     )
     assert not (out / "fleet-telematics").exists()
-    assert sum(not row["error"] for row in rows.values()) == 5
+    assert sum(not row["error"] for row in rows.values()) == len(EXAMPLES) - 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -610,10 +630,12 @@ def test_a_missing_input_is_refused_in_its_row_and_the_others_are_assessed(
     missing = tmp_path / "missing.yaml"
     assert run_batch(missing, ROOT / "examples", "-o", out, "--format", "json", "-j", "1") == 1
     rows = read_summary(out)
-    assert len(rows) == 7 and sum(not row["error"] for row in rows) == 6
+    assert len(rows) == len(EXAMPLES) + 1
+    assert sum(not row["error"] for row in rows) == len(EXAMPLES)
     (refused,) = (row for row in rows if row["error"])
     assert refused["error"].endswith("missing.yaml: no such file")
-    assert "6 of 7 files assessed" in capsys.readouterr().err
+    n = len(EXAMPLES)
+    assert f"{n} of {n + 1} files assessed" in capsys.readouterr().err
 
 
 def test_usage_errors_about_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -731,8 +753,8 @@ def test_progress_shows_on_a_terminal_only(
     captured = capsys.readouterr()
     assert captured.out == ""
     progress, _, summary = captured.err.rpartition("\r\x1b[K")
-    assert "6/6 files" in progress
-    assert summary.startswith("advisor: 6 of 6 files assessed")
+    assert f"{len(EXAMPLES)}/{len(EXAMPLES)} files" in progress
+    assert summary.startswith(f"advisor: {len(EXAMPLES)} of {len(EXAMPLES)} files assessed")
 
 
 def test_atomic_writer_respects_the_umask(tmp_path: Path) -> None:
@@ -740,3 +762,114 @@ def test_atomic_writer_respects_the_umask(tmp_path: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# ---------------------------------------------------------------------------------------------
+# The portfolio: every artefact linked, totals, firmness, the run, per-flow rows
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def examples_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("portfolio") / "out"
+    assert run_batch(ROOT / "examples", "--out", out, "--jobs", "1", "--date", "2026-01-15") == 0
+    return out
+
+
+def _flows_csv(out: Path) -> list[dict[str, str]]:
+    with (out / "flows.csv").open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_flows_csv_has_a_row_per_flow_of_every_assessment(examples_run: Path) -> None:
+    rows = _flows_csv(examples_run)
+    assert list(rows[0]) == list(batch.FLOW_COLUMNS)
+    summary = read_summary(examples_run)
+    assert len(rows) == sum(int(row["flows"]) for row in summary)
+    gifting = [row for row in rows if row["assessment"] == "Gifting platform orders"]
+    assert [(row["flow"], row["source"], row["targets"], row["style"]) for row in gifting] == [
+        ("place-order", "storefront", "orders", "api"),
+        ("order-confirmed", "orders", "florists courier messaging", "event"),
+    ]
+    placed, confirmed = gifting
+    assert (placed["confidence"], placed["api_score"], placed["event_score"]) == ("96%", "65", "0")
+    assert placed["polling_calls_per_day"] == "" and placed["broker"] == ""
+    assert confirmed["polling_calls_per_day"] == "8640" and confirmed["broker"] == "service_bus"
+    expected = shown_path(ROOT / "examples" / "gifting-orders.yaml")
+    assert {row["file"] for row in gifting} == {expected}
+
+
+def test_summary_numbers_are_the_reports(examples_run: Path) -> None:
+    for row in read_summary(examples_run):
+        assert re.fullmatch(r"\d{1,3}%", row["confidence"]), row["confidence"]
+        for score in (row["api_score"], row["event_score"]):
+            assert re.fullmatch(r"\d{1,3}(\.\d)?", score), score
+        assert not Path(row["file"]).is_absolute()
+
+
+def test_the_overview_links_every_artefact_and_says_the_run(examples_run: Path) -> None:
+    page = (examples_run / "index.html").read_text(encoding="utf-8")
+    for row in read_summary(examples_run):
+        for name in ("report.html", "decision.md", "result.json", "blueprint.svg"):
+            assert f'href="{row["folder"]}/{name}"' in page
+            assert (examples_run / row["folder"] / name).is_file()
+    assert 'href="summary.csv"' in page and 'href="flows.csv"' in page
+    digest = json.loads((examples_run / "gifting-platform-orders" / "result.json").read_text())
+    assert f"Run of 2026-01-15 · rules digest <code>{digest['rules_digest']}</code>" in page
+    # totals: flows, the polling the API-driven flows keep, the brokers needed
+    flows = _flows_csv(examples_run)
+    polling = sum(int(row["polling_calls_per_day"] or 0) for row in flows if row["style"] == "api")
+    assert f"<dt>Flows</dt><dd>{len(flows)}</dd>" in page
+    assert f"<dt>Polling calls a day</dt><dd>{polling:,} (API-driven flows)</dd>" in page
+    needed = sum(1 for row in read_summary(examples_run) if row["broker"] not in ("", "none"))
+    assert f"<dt>Brokers needed</dt><dd>{needed} assessments (" in page
+    # firmness: the confidence as a percentage, its meaning in the header and the caption
+    assert '<th class="num" title="Confidence says how far the winning side leads' in page
+    assert "<caption>Firmness is the recommendation’s confidence." in page
+    assert re.search(r'<td class="num">\d{1,3}%</td>', page)
+    for header in ("API-driven flows", "Event-driven flows", "Hybrid flows"):
+        assert f">{header}</th>" in page
+    assert "(A/E/H)" not in page
+
+
+def test_the_overview_sorts_and_filters_with_nothing_from_the_network(examples_run: Path) -> None:
+    page = (examples_run / "index.html").read_text(encoding="utf-8")
+    script = page[page.index("<script>") : page.index("</script>")]
+    assert page.count("<script") == 1 and "src=" not in script
+    for fetching in ("fetch(", "XMLHttpRequest", "import(", "http", "innerHTML", "eval("):
+        assert fetching not in script, fetching
+    assert len(script) < 3000  # small: sorting and a filter box
+    # progressive: the table is whole without it, in input order
+    table = page[page.index('<table id="assessments">') : page.index("</table>", page.index("id="))]
+    names = re.findall(r'<td><a href="[^"]+">([^<]+)</a></td>', table)
+    assert names == [html.escape(row["name"]) for row in read_summary(examples_run)]
+
+
+def test_each_decision_record_shows_the_blueprint_beside_it(examples_run: Path) -> None:
+    for row in read_summary(examples_run):
+        record = (examples_run / row["folder"] / "decision.md").read_text(encoding="utf-8")
+        assert "\n![The integration blueprint](blueprint.svg)\n" in record
+        assert "\ndate: 2026-01-15\n" in record
+
+
+def test_without_svg_the_record_links_no_blueprint(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_batch(ROOT / "examples", "--out", out, "--format", "md", "--jobs", "1") == 0
+    record = (out / "gifting-platform-orders" / "decision.md").read_text(encoding="utf-8")
+    assert "blueprint.svg" not in record
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="gifting-platform-orders/decision.md"' in page
+    assert 'href="gifting-platform-orders/report.html"' not in page
+
+
+def test_flows_csv_keeps_the_spreadsheet_escaping_and_the_overview_the_name(
+    tmp_path: Path,
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(assessment("=HYPERLINK(1)"))
+    assert run_batch(folder, "--out", out, "--format", "json") == 0
+    (row,) = _flows_csv(out)
+    assert row["assessment"] == "'=HYPERLINK(1)"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert ">=HYPERLINK(1)</a>" in page
