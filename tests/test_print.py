@@ -1,6 +1,7 @@
 """The HTML report printed to PDF in a real Chromium: how many pages, what page 1 holds, the
 running head and page numbers on every page, table headings that repeat, and a wide blueprint
-on a landscape page of its own.
+on a landscape page of its own. And, in the same browser, the batch overview's table sorted
+and filtered by its own inline script.
 
 Uses the system's Chromium (Debian's `chromium`) through Playwright, and `pdftotext` (Debian's
 `poppler-utils`) to read the pages back. Outside CI the tests skip, saying why, when either is
@@ -184,3 +185,43 @@ def test_a_table_cut_by_a_page_repeats_its_heading(
     assert len(holding) >= 2
     for page in holding:
         assert re.search(r"FLOW\s+RULE\s+CRITERION\s+FAVOURS\s+POINTS\s+DRIVER", page), page[:400]
+
+
+# ---------------------------------------------------------------------------------------------
+# The batch overview's table, sorted and filtered in the same browser
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_portfolio_overview_sorts_and_filters(chromium: Any, tmp_path: Path) -> None:
+    from advisor.cli import main
+
+    out = tmp_path / "out"
+    assert main(["batch", str(ROOT / "examples"), "-o", str(out), "--format", "json"]) == 0
+    page = chromium.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    try:
+        page.goto((out / "index.html").as_uri())
+        rows = page.locator("#assessments tbody tr")
+        names = rows.locator("td:first-child a")
+        before = names.all_inner_texts()
+        assert len(before) == len(list((ROOT / "examples").glob("*.yaml")))
+        firmness = page.locator("#assessments thead th", has_text="Firmness").locator("button")
+        firmness.click()  # ascending
+        shown = rows.locator("td:nth-child(3)").all_inner_texts()
+        assert [int(value.rstrip("%")) for value in shown] == sorted(
+            int(value.rstrip("%")) for value in shown
+        )
+        firmness.click()  # descending
+        shown = rows.locator("td:nth-child(3)").all_inner_texts()
+        assert shown[0] == "100%"
+        page.locator("#assessments thead th button", has_text="Integration").click()
+        assert names.all_inner_texts() == sorted(before, key=str.lower)
+        page.locator("input.filter").fill("fleet")
+        visible = [name for name in names.all() if name.is_visible()]
+        assert [name.inner_text() for name in visible] == ["Fleet telematics"]
+        page.locator("input.filter").fill("")
+        assert sum(name.is_visible() for name in names.all()) == len(before)
+    finally:
+        page.close()
+    assert all(url.startswith("file:") for url in requested)
