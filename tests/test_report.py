@@ -420,3 +420,16 @@ def test_cli_reports_on_hostile_names_escape_everything(
     assert code == 0
     _assert_tables_hold(markdown)
     assert not re.search(r"(?<!\\)<", markdown)
+    # the front matter reads back as the very names, whatever they hold
+    import yaml
+
+    front = yaml.safe_load(markdown[4 : markdown.index("\n---\n", 4)])
+    assessment = load_assessment(Path(hostile))
+    assert front["decision-makers"] == list(assessment.decision_makers)
+    assert front["informed"] == list(assessment.informed)
+    assert front["supersedes"] == assessment.supersedes
+    assert front["status"] == "accepted"
+    assert front["consulted"] == list(
+        dict.fromkeys(system.owner for system in assessment.systems if system.owner)
+    )
+    assert "&lt;script&gt;alert(&#34;dm&#34;)&lt;/script&gt;" in html
