@@ -17,10 +17,10 @@ import csv
 import io
 from typing import Any, Literal
 
-from advisor.contracts import format_confidence, markdown_text
+from advisor.contracts import markdown_text
 from advisor.models import Assessment, Result, Risk
 from advisor.ruleset import Condition, Ruleset
-from advisor.wording import STYLE_IN_TEXT
+from advisor.wording import STYLE_IN_TEXT, format_confidence
 
 Severity = Literal["high", "medium", "low"]
 

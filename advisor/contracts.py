@@ -44,7 +44,13 @@ import yaml
 
 from advisor.models import Assessment, Flow, FlowResult, Result, System
 from advisor.ruleset import Ruleset
-from advisor.wording import STYLE_IN_TEXT, format_duration, format_number
+from advisor.wording import (
+    STYLE_IN_TEXT,
+    format_confidence,
+    format_duration,
+    format_number,
+    plural,
+)
 
 ASYNCAPI_FILE = "asyncapi.yaml"
 OPENAPI_FILE = "openapi.yaml"
@@ -225,16 +231,6 @@ def _origin(assessment: Assessment, planned: _Planned) -> str:
         f"{STYLE_IN_TEXT[advice.style]} (confidence {format_confidence(advice.confidence)}): "
         f"{markdown_text(advice.decision.explanation)}"
     )
-
-
-def format_confidence(confidence: float) -> str:
-    """Confidence (0..1 in the result) as a whole percentage, as the reports show it."""
-    return f"{round(confidence * 100):d}%"
-
-
-def plural(count: float, noun: str) -> str:
-    """A count with its noun in agreement: 1 event, 2 events."""
-    return f"{format_number(count)} {noun if count == 1 else noun + 's'}"
 
 
 def _brief_origin(planned: _Planned) -> str:
