@@ -319,7 +319,7 @@ def _data_schema(assessment: Assessment, planned: _Planned) -> dict[str, Any]:
         "type": "object",
         "description": _paragraphs(
             _brief_origin(planned),
-            f"The data of a {flow.id} event: the record's id and the change.",
+            f"The data of each {flow.id} event: the record's id and the change.",
         ),
         "required": required,
         "properties": properties,
@@ -409,7 +409,7 @@ def _event_headers(planned: _Planned) -> list[_Header]:
         headers.append(
             _Header(
                 IDEMPOTENCY_KEY,
-                f"The same for every delivery of the same change of a {flow.id} record (its "
+                f"The same for every delivery of the same change of one {flow.id} record (its "
                 "id and version), even when it is sent again under a new event id: consumers "
                 "keep the keys they have handled and skip a repeat (risk raised: idempotency).",
             )
@@ -718,9 +718,9 @@ def _message(assessment: Assessment, planned: _Planned, choice: str | None) -> d
         "name": flow.id,
         "title": f"{flow.id} {EVENT_WORDS[flow.trigger]}",
         "summary": (
-            f"A thin event: a {flow.id} record changed, fetch it from its source"
+            f"{flow.id}: a thin event saying a record changed; fetch it from its source"
             if thin
-            else f"A {flow.id} record {EVENT_WORDS[flow.trigger]}, with the change"
+            else f"{flow.id}: a record {EVENT_WORDS[flow.trigger]}, with the change"
         ),
         "description": _paragraphs(_origin(assessment, planned), _envelope_text(flow)),
         "contentType": CLOUDEVENTS_JSON,
@@ -1010,7 +1010,7 @@ class _OpenApi:
                 "type": "object",
                 "description": _paragraphs(
                     _brief_origin(planned),
-                    f"A {planned.id} record (a stub: add its fields).",
+                    f"One {planned.id} record (a stub: add its fields).",
                 ),
                 "required": ["id"],
                 "properties": {
@@ -1248,7 +1248,8 @@ class _OpenApi:
         self.paths.setdefault(path, {})[method] = {
             "tags": [target],
             "operationId": f"{flow.id}.{method}.{target}",
-            "summary": f"{'Store the new state of' if upsert else 'Send'} a {flow.id} record",
+            "summary": f"{flow.id}: "
+            + ("store a record's new state" if upsert else "send the command"),
             "description": _paragraphs(
                 _origin(self.assessment, planned),
                 f"A command: {_label(source)} calls {_label(called)} and {waits}.",
@@ -1303,7 +1304,7 @@ class _OpenApi:
             "post": {
                 "tags": list(flow.targets),
                 "operationId": f"{flow.id}.webhook",
-                "summary": f"Receive a {flow.id} event",
+                "summary": f"{flow.id}: receive an event",
                 "description": _paragraphs(
                     _origin(self.assessment, planned),
                     f"No broker: {_label(self.assessment.system(flow.source))} POSTs each event "
