@@ -43,6 +43,8 @@ examples:
   advisor rules check our-rules.yaml
   advisor schema -o assessment.schema.json
   advisor diff examples/retail-stock-levels.yaml examples/fleet-telematics.yaml
+  advisor contracts examples/gifting-orders.yaml -o contracts/
+  advisor backlog examples/gifting-orders.yaml -o risks.csv
   advisor completion bash > advisor.bash    # then: source advisor.bash
 
 A FILE of - reads standard input, and -o - writes standard output.
@@ -390,6 +392,64 @@ the versions differ (the JSON's "differs" says which).
     _add_rules(diff)
     diff.set_defaults(handler=_diff)
 
+    contracts = _command(
+        commands,
+        "contracts",
+        "Draft the integration's contracts: AsyncAPI for its events, OpenAPI for its API calls.",
+        """\
+examples:
+  advisor contracts examples/gifting-orders.yaml -o contracts/
+  advisor contracts mine.yaml -o docs/contracts --rules our-rules.yaml
+
+DIR gets only the files that apply: asyncapi.yaml (AsyncAPI 3.0.0) when a flow is event-driven
+or hybrid, openapi.yaml (OpenAPI 3.1.0) when a flow calls an API (an API-driven flow, the fetch
+of a hybrid flow, or the webhooks of events delivered without a broker); a file that no longer
+applies is removed. DIR and missing folders above it are created.
+
+exit codes: 0 done; 1 the assessment or rules were refused, or DIR is a file; 2 the command was
+used wrongly.
+""",
+    )
+    _add_file(contracts)
+    contracts.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="the folder to write the contracts into (created)",
+    ).complete = _FOLDERS  # type: ignore[attr-defined]
+    _add_rules(contracts)
+    _add_quiet(contracts, "the line naming the files written")
+    contracts.set_defaults(handler=_contracts)
+
+    backlog = _command(
+        commands,
+        "backlog",
+        "List the risks to mitigate as backlog items: CSV for an issue tracker, or Markdown.",
+        """\
+examples:
+  advisor backlog examples/gifting-orders.yaml > risks.csv
+  advisor backlog examples/gifting-orders.yaml -o risks.csv
+  advisor backlog examples/gifting-orders.yaml --format md -o risks.md
+
+One item per risk, most severe first, naming every flow it applies to. CSV (the default) has
+the columns Summary, Description, Labels and Priority, for Jira's and GitHub's CSV importers;
+md is a Markdown task list (- [ ] ...). With -o, the format follows the file's suffix (.csv,
+.md) unless --format is given.
+""",
+    )
+    _add_file(backlog)
+    backlog.add_argument(
+        "--format",
+        choices=_BACKLOG_FORMATS,
+        metavar="FORMAT",
+        help=f"{_listed(_BACKLOG_FORMATS)} (default: the suffix of -o, else csv)",
+    )
+    _add_output(backlog)
+    _add_rules(backlog)
+    backlog.set_defaults(handler=_backlog)
+
     completion = _command(
         commands,
         "completion",
@@ -411,6 +471,7 @@ _ASSESS_FORMATS = ("json", "text", "html", "md")
 _DIAGRAM_FORMATS = ("dot", "svg", "png")
 _SHELLS = ("bash", "zsh", "tcsh")
 _DIFF_FORMATS = ("text", "md", "json")
+_BACKLOG_FORMATS = ("csv", "md")
 # How shtab completes a file or a folder name, in each shell (as shtab.FILE and shtab.DIRECTORY;
 # written out so that the command line starts without importing shtab).
 _FILES = {"bash": "_shtab_compgen_files", "zsh": "_files", "tcsh": "f"}
@@ -553,7 +614,14 @@ def _assess(args: argparse.Namespace) -> int:
 # How characters that standard output's encoding lacks are written in each format, so that the
 # output stays valid and means the same: JSON escapes (\u00e9), HTML and Markdown character
 # references (&#233;), and backslash escapes (\xe9) in plain text.
-_TEXT_KINDS = {"json": "json", "html": "markup", "md": "markup", "text": "text", "dot": "markup"}
+_TEXT_KINDS = {
+    "json": "json",
+    "html": "markup",
+    "md": "markup",
+    "text": "text",
+    "dot": "markup",
+    "csv": "text",
+}
 
 
 def _refuse_overwriting(file: Path, output: Path | None) -> None:
@@ -609,6 +677,7 @@ _SUFFIXES: dict[str, dict[str, tuple[str, ...]]] = {
     "diagram": {"svg": (".svg",), "png": (".png",), "dot": (".dot", ".gv")},
     "schema": {"json": (".json",)},
     "diff": {"text": (".txt", ".text"), "md": (".md", ".markdown"), "json": (".json",)},
+    "backlog": {"csv": (".csv",), "md": (".md", ".markdown")},
 }
 _KNOWN_SUFFIXES = frozenset(
     suffix for formats in _SUFFIXES.values() for names in formats.values() for suffix in names
@@ -1016,6 +1085,49 @@ def _diff(args: argparse.Namespace) -> int:
     )
     writer = {"text": to_text, "md": to_markdown, "json": to_json}[fmt]
     _emit(writer(comparison), args.output, kind=_TEXT_KINDS[fmt])
+    return EXIT_OK
+
+
+def _contracts(args: argparse.Namespace) -> int:
+    from advisor.advice import assess
+    from advisor.contracts import ASYNCAPI_FILE, OPENAPI_FILE, contract_files
+    from advisor.files import write_output
+
+    folder: Path = args.output
+    if str(folder) == STDOUT:
+        raise UsageError("contracts writes a folder of files: give -o DIR, not standard output")
+    if folder.exists() and not folder.is_dir():
+        raise InputError([Problem(str(folder), "is a file; give -o a folder for the contracts")])
+    ruleset = _load_rules(args)
+    assessment = _load_assessment(args.file)
+    files = contract_files(assessment, assess(assessment, ruleset, what_if=False), ruleset)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            write_output(folder / name, text.encode("utf-8"))
+        for name in (ASYNCAPI_FILE, OPENAPI_FILE):  # what an earlier run wrote, no longer true
+            if name not in files and (folder / name).is_file():
+                (folder / name).unlink()
+    except OSError as error:
+        where = error.filename or folder
+        raise UsageError(f"cannot write {where}: {error.strerror or error}") from None
+    if not args.quiet:
+        written = " and ".join(str(folder / name) for name in files)
+        print(f"advisor: wrote {written}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _backlog(args: argparse.Namespace) -> int:
+    from advisor.advice import assess
+    from advisor.backlog import to_csv, to_markdown
+
+    _refuse_overwriting(args.file, args.output)
+    fmt = _output_format("backlog", args.format, args.output, default="csv")
+    ruleset = _load_rules(args)
+    assessment = _load_assessment(args.file)
+    result = assess(assessment, ruleset, what_if=False)
+    writer = to_markdown if fmt == "md" else to_csv
+    _emit(writer(assessment, result, ruleset), args.output, kind=_TEXT_KINDS[fmt])
     return EXIT_OK
 
 

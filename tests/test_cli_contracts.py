@@ -1,0 +1,115 @@
+"""`advisor contracts FILE -o DIR` and `advisor backlog FILE`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.test_cli import run
+from tests.test_contracts import check_asyncapi, check_openapi
+
+EXAMPLES = ROOT / "examples"
+
+
+def test_contracts_writes_the_files_that_apply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "new" / "contracts"
+    code, stdout, err = run(
+        capsys, "contracts", str(EXAMPLES / "gifting-orders.yaml"), "-o", str(out)
+    )
+    assert (code, stdout) == (0, "")
+    assert sorted(path.name for path in out.iterdir()) == ["asyncapi.yaml", "openapi.yaml"]
+    assert err == f"advisor: wrote {out / 'asyncapi.yaml'} and {out / 'openapi.yaml'}\n"
+    check_asyncapi(yaml.safe_load((out / "asyncapi.yaml").read_text(encoding="utf-8")))
+    check_openapi(yaml.safe_load((out / "openapi.yaml").read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize(
+    ("example", "written"),
+    [
+        ("helpdesk-customer-lookup", ["openapi.yaml"]),
+        ("fleet-telematics", ["asyncapi.yaml"]),
+    ],
+)
+def test_contracts_leaves_out_what_does_not_apply(
+    example: str, written: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for stale in ("asyncapi.yaml", "openapi.yaml", "notes.txt"):
+        (tmp_path / stale).write_text("an earlier run\n", encoding="utf-8")
+    code, _, err = run(
+        capsys, "contracts", str(EXAMPLES / f"{example}.yaml"), "-o", str(tmp_path), "-q"
+    )
+    assert (code, err) == (0, "")
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([*written, "notes.txt"])
+    assert (tmp_path / written[0]).read_text(encoding="utf-8") != "an earlier run\n"
+
+
+def test_contracts_refuses_a_file_as_the_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "contracts.txt"
+    target.write_text("mine\n", encoding="utf-8")
+    code, stdout, err = run(
+        capsys, "contracts", str(EXAMPLES / "gifting-orders.yaml"), "-o", str(target)
+    )
+    assert (code, stdout) == (1, "")
+    assert err == f"error: {target}: is a file; give -o a folder for the contracts\n"
+    assert target.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_contracts_needs_a_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "contracts", str(EXAMPLES / "gifting-orders.yaml"))
+    assert code == 2 and "-o/--output" in err
+    code, _, err = run(capsys, "contracts", str(EXAMPLES / "gifting-orders.yaml"), "-o", "-")
+    assert code == 2 and "give -o DIR" in err
+
+
+def test_contracts_refuses_an_assessment_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "contracts", str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "out")
+    )
+    assert code == 1 and "missing.yaml" in err
+    assert not (tmp_path / "out").exists()
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_backlog_is_csv_on_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "backlog", str(EXAMPLES / "gifting-orders.yaml"))
+    assert (code, err) == (0, "")
+    rows = _rows(out)
+    assert list(rows[0]) == ["Summary", "Description", "Labels", "Priority"]
+    assert {row["Labels"] for row in rows} >= {"idempotency", "retried-commands"}
+
+
+def test_backlog_takes_its_format_from_the_suffix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = str(EXAMPLES / "gifting-orders.yaml")
+    assert run(capsys, "backlog", source, "-o", str(tmp_path / "risks.md"))[0] == 0
+    assert (tmp_path / "risks.md").read_text(encoding="utf-8").count("\n- [ ] ") >= 5
+    assert run(capsys, "backlog", source, "-o", str(tmp_path / "deep" / "risks.csv"))[0] == 0
+    assert _rows((tmp_path / "deep" / "risks.csv").read_text(encoding="utf-8"))
+    code, out, _ = run(capsys, "backlog", source, "--format", "md")
+    assert code == 0 and out.startswith("# Risks to mitigate: ")
+
+
+def test_backlog_refuses_a_suffix_of_another_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = str(EXAMPLES / "gifting-orders.yaml")
+    code, _, err = run(capsys, "backlog", source, "-o", str(tmp_path / "risks.json"))
+    assert code == 2 and "backlog writes csv to .csv, md to .md or .markdown" in err
+    code, _, err = run(capsys, "backlog", source, "--format", "md", "-o", str(tmp_path / "r.csv"))
+    assert code == 2 and "is not a name for md output" in err
+    assert not list(tmp_path.iterdir())
