@@ -113,3 +113,32 @@ def test_backlog_refuses_a_suffix_of_another_format(
     code, _, err = run(capsys, "backlog", source, "--format", "md", "-o", str(tmp_path / "r.csv"))
     assert code == 2 and "is not a name for md output" in err
     assert not list(tmp_path.iterdir())
+
+
+DOCS = ROOT / "docs" / "contracts"
+
+
+@pytest.mark.parametrize("example", ["field-service-article", "gifting-orders"])
+def test_the_documented_contracts_are_what_the_commands_write(
+    example: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = str(EXAMPLES / f"{example}.yaml")
+    assert run(capsys, "contracts", source, "-o", str(tmp_path), "-q")[0] == 0
+    assert run(capsys, "backlog", source, "-o", str(tmp_path / "risks.csv"))[0] == 0
+    assert run(capsys, "backlog", source, "-o", str(tmp_path / "risks.md"))[0] == 0
+    kept = sorted(path.name for path in (DOCS / example).iterdir())
+    assert kept == sorted(path.name for path in tmp_path.iterdir())
+    for name in kept:
+        assert (DOCS / example / name).read_bytes() == (tmp_path / name).read_bytes(), (
+            f"docs/contracts/{example}/{name} is out of date: rerun advisor contracts and "
+            "advisor backlog on the example"
+        )
+
+
+def test_the_readme_excerpt_is_from_the_documented_openapi() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Contracts and a backlog", 1)[1].split("\n## ", 1)[0]
+    excerpt = section.split("```yaml\n", 1)[1].split("```", 1)[0].splitlines()
+    shown = [line for line in excerpt if line.strip() not in ("paths:", "...")]
+    document = (DOCS / "field-service-article" / "openapi.yaml").read_text(encoding="utf-8")
+    assert "\n".join(shown) in document
