@@ -155,6 +155,18 @@ def _polled(assessment: Assessment, planned: _Planned) -> bool:
     )
 
 
+def contract_names(result: Result) -> tuple[str, ...]:
+    """The names of the contract files that apply, without drafting them: asyncapi.yaml when a
+    flow is event-driven or hybrid, openapi.yaml when a flow calls an API (an API-driven flow,
+    a hybrid flow's fetch, or the webhooks of events delivered without a broker)."""
+    styles = {flow.style for flow in result.flows}
+    evented = bool(styles & {"event", "hybrid"})
+    calls = bool(styles & {"api", "hybrid"}) or (evented and direct_delivery(result))
+    return tuple(
+        name for name, applies in ((ASYNCAPI_FILE, evented), (OPENAPI_FILE, calls)) if applies
+    )
+
+
 def contract_files(assessment: Assessment, result: Result, ruleset: Ruleset) -> dict[str, str]:
     """The contract files that apply to this integration, by file name, as YAML text."""
     files = {}

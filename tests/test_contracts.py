@@ -26,6 +26,7 @@ from advisor.contracts import (
     OPENAPI_FILE,
     asyncapi_document,
     contract_files,
+    contract_names,
     markdown_text,
     openapi_document,
     to_yaml,
@@ -143,6 +144,8 @@ def check_round_trip(assessment: Assessment, result: Result, ruleset: Ruleset) -
     target; every API flow is at least one operation, every hybrid flow a GET; the files that
     do not apply are not written; both documents are valid."""
     events, calls = documents(assessment, result, ruleset)
+    written = [name for name, doc in ((ASYNCAPI_FILE, events), (OPENAPI_FILE, calls)) if doc]
+    assert contract_names(result) == tuple(written)
     styles = {flow.id: flow.style for flow in result.flows}
     evented = [flow for flow in assessment.flows if styles[flow.id] != "api"]
     direct = result.broker is None or result.broker.choice is None
