@@ -446,6 +446,9 @@ def test_every_download_is_offered() -> None:
         "Result (JSON)",
         "Blueprint (SVG)",
         "Blueprint (PNG)",
+        "Events contract (AsyncAPI)",
+        "API contract (OpenAPI)",
+        "Risk backlog (CSV)",
     ]
 
 

@@ -29,8 +29,11 @@ def files(ruleset: Ruleset) -> dict[str, bytes]:
 def test_file_names(files: dict[str, bytes]) -> None:
     assert sorted(files) == [
         "gifting-platform-orders-adr.md",
+        "gifting-platform-orders-asyncapi.yaml",
         "gifting-platform-orders-blueprint.png",
         "gifting-platform-orders-blueprint.svg",
+        "gifting-platform-orders-openapi.yaml",
+        "gifting-platform-orders-risks.csv",
         "gifting-platform-orders.html",
         "gifting-platform-orders.json",
         "gifting-platform-orders.yaml",
@@ -68,5 +71,44 @@ def test_the_diagrams(files: dict[str, bytes]) -> None:
 def test_without_a_drawing_the_diagram_downloads_are_left_out(ruleset: Ruleset) -> None:
     result = assess(GIFTING, ruleset)
     offered = items(GIFTING, result, ruleset, Blueprint("digraph {}", None, "no renderer"))
-    assert [item.suffix for item in offered] == ["yaml", "html", "md", "json"]
+    assert [item.suffix for item in offered] == [
+        "yaml",
+        "html",
+        "md",
+        "json",
+        "yaml",
+        "yaml",
+        "csv",
+    ]
     assert "<svg" not in offered[1].data().decode()
+
+
+def test_the_contracts_and_backlog_are_the_command_lines(
+    files: dict[str, bytes], ruleset: Ruleset
+) -> None:
+    from advisor.backlog import to_csv
+    from advisor.contracts import contract_files
+
+    result = assess(GIFTING, ruleset)
+    for name, text in contract_files(GIFTING, result, ruleset).items():
+        assert files[f"gifting-platform-orders-{name}"].decode() == text
+    assert files["gifting-platform-orders-risks.csv"].decode() == to_csv(GIFTING, result, ruleset)
+
+
+def test_every_download_has_its_own_key(files: dict[str, bytes], ruleset: Ruleset) -> None:
+    result = assess(GIFTING, ruleset)
+    offered = items(GIFTING, result, ruleset, blueprint(GIFTING, result, ruleset))
+    keys = [item.key for item in offered]
+    assert len(keys) == len(set(keys)) == len(files)
+
+
+def test_only_the_contracts_that_apply_are_offered(ruleset: Ruleset) -> None:
+    lookup = load_assessment(ROOT / "examples" / "helpdesk-customer-lookup.yaml")
+    result = assess(lookup, ruleset, what_if=False)
+    offered = items(lookup, result, ruleset, Blueprint("digraph {}", None, "no renderer"))
+    names = [item.file_name for item in offered]
+    assert "helpdesk-customer-lookup-openapi.yaml" in names
+    assert not any(name.endswith("-asyncapi.yaml") for name in names)
+    quiet = result.model_copy(update={"risks": ()})
+    offered = items(lookup, quiet, ruleset, Blueprint("digraph {}", None, "no renderer"))
+    assert not any(item.suffix == "csv" for item in offered)

@@ -7,7 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from advisor.advice import stamped
+from advisor.backlog import to_csv
 from advisor.blueprint import VIEW_CAPTIONS
+from advisor.contracts import (
+    ASYNCAPI_FILE,
+    asyncapi_document,
+    contract_names,
+    openapi_document,
+    to_yaml,
+)
 from advisor.export import assessment_to_yaml, file_stem
 from advisor.loader import rules_digest
 from advisor.models import Assessment, Result
@@ -25,10 +33,16 @@ class Download:
     help: str
     data: Callable[[], bytes]
     stem: str
+    kind: str = ""  # what tells it from another download of the same suffix
 
     @property
     def file_name(self) -> str:
         return f"{self.stem}.{self.suffix}"
+
+    @property
+    def key(self) -> str:
+        """Unique among the downloads: the suffix, and the kind where two share a suffix."""
+        return f"{self.suffix}-{self.kind}" if self.kind else self.suffix
 
 
 def stamped_result(assessment: Assessment, result: Result, ruleset: Ruleset) -> Result:
@@ -108,6 +122,55 @@ def items(
                 f"{stem}-{_blueprint_name(drawing)}",
             ),
         ]
+    return found + _contracts(assessment, result, ruleset, stem)
+
+
+def _contracts(
+    assessment: Assessment, result: Result, ruleset: Ruleset, stem: str
+) -> list[Download]:
+    """The contracts that apply (as `advisor contracts` writes them) and the risk backlog (as
+    `advisor backlog` writes it)."""
+
+    def document(draft: Callable[..., dict[str, object] | None]) -> Callable[[], bytes]:
+        def make() -> bytes:
+            drafted = draft(assessment, result, ruleset)
+            assert drafted is not None  # offered only where it applies
+            return to_yaml(drafted).encode("utf-8")
+
+        return make
+
+    found = []
+    for name in contract_names(result):
+        events = name == ASYNCAPI_FILE
+        found.append(
+            Download(
+                "Events contract (AsyncAPI)" if events else "API contract (OpenAPI)",
+                "yaml",
+                "application/yaml",
+                ":material/podcasts:" if events else ":material/api:",
+                "AsyncAPI 3.0.0: a channel per event or hybrid flow, on the chosen broker, "
+                "as `advisor contracts` writes it."
+                if events
+                else "OpenAPI 3.1.0: an operation per API call and hybrid fetch, as `advisor "
+                "contracts` writes it.",
+                document(asyncapi_document if events else openapi_document),
+                f"{stem}-{name.removesuffix('.yaml')}",
+                name.removesuffix(".yaml"),
+            )
+        )
+    if result.risks:
+        found.append(
+            Download(
+                "Risk backlog (CSV)",
+                "csv",
+                "text/csv",
+                ":material/checklist:",
+                "One item per risk, for an issue tracker's CSV import, as `advisor backlog` "
+                "writes it.",
+                lambda: to_csv(assessment, result, ruleset).encode("utf-8"),
+                f"{stem}-risks",
+            )
+        )
     return found
 
 

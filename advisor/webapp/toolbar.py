@@ -120,7 +120,7 @@ def export(
             icon=item.icon,
             on_click="ignore",
             width="stretch",
-            key=f"download-{item.suffix}",
+            key=f"download-{item.key}",
         )
 
 
