@@ -115,6 +115,7 @@ class Options:
     renderer: str | None = None  # the program that draws blueprints (None: see advisor.render)
     timeout: float = 30.0  # seconds a blueprint may take to draw
     rules_digest: str | None = None  # of the rules files (`run` fills it in when not given)
+    contracts: bool = False  # also write the contracts that apply, as `advisor contracts` does
 
 
 class FormatError(Exception):
@@ -211,6 +212,14 @@ def _drawn(subject: Assessed, fmt: Literal["svg", "png"]) -> bytes:
         return render(dot, fmt, renderer=subject.options.renderer, timeout=subject.options.timeout)
     except RenderError as error:
         raise FormatError(f"the blueprint could not be drawn: {error}") from None
+
+
+def _contracts(subject: Assessed) -> tuple[tuple[str, bytes], ...]:
+    """The contracts that apply (asyncapi.yaml, openapi.yaml), as `advisor contracts` writes."""
+    from advisor.contracts import contract_files
+
+    files = contract_files(subject.assessment, subject.result, subject.options.ruleset)
+    return tuple((name, text.encode("utf-8")) for name, text in files.items())
 
 
 FORMATS: dict[str, Format] = {
@@ -419,6 +428,8 @@ def assess_file(path: Path, options: Options) -> Outcome:
         outputs = tuple(
             (FORMATS[name].filename, FORMATS[name].render(subject)) for name in options.formats
         )
+        if options.contracts:
+            outputs += _contracts(subject)
     except InputError as error:
         return Outcome(file=label, error=str(error))
     except FormatError as error:
@@ -532,7 +543,10 @@ def publish(staged: Path, folder: Path) -> None:
     for name in written:
         os.replace(staged / name, folder / name)
     staged.rmdir()
-    for stale in sorted({item.filename for item in FORMATS.values()} - set(written)):
+    from advisor.contracts import ASYNCAPI_FILE, OPENAPI_FILE
+
+    ours = {item.filename for item in FORMATS.values()} | {ASYNCAPI_FILE, OPENAPI_FILE}
+    for stale in sorted(ours - set(written)):
         (folder / stale).unlink(missing_ok=True)
 
 

@@ -990,6 +990,12 @@ renderer missing for svg or png; 2 the command was used wrongly.
     _add_rules(batch)
     _add_what_if(batch)
     _add_renderer(batch)
+    batch.add_argument(
+        "--contracts",
+        action="store_true",
+        help="also write each assessment's contracts into its folder: asyncapi.yaml and "
+        "openapi.yaml, those that apply (as advisor contracts does)",
+    )
     batch.add_argument("--fail-fast", action="store_true", help="stop at the first refused input")
     _add_quiet(batch, "the progress and the summary line")
     batch.set_defaults(handler=_batch)
@@ -1026,6 +1032,7 @@ def _batch(args: argparse.Namespace) -> int:
         what_if=args.what_if,
         renderer=args.renderer,
         timeout=args.timeout,
+        contracts=args.contracts,
     )
     started = time.perf_counter()
     progress = batch.Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None

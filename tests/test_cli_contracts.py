@@ -142,3 +142,28 @@ def test_the_readme_excerpt_is_from_the_documented_openapi() -> None:
     shown = [line for line in excerpt if line.strip() not in ("paths:", "...")]
     document = (DOCS / "field-service-article" / "openapi.yaml").read_text(encoding="utf-8")
     assert "\n".join(shown) in document
+
+
+def test_batch_writes_each_assessments_contracts_into_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = [
+        str(EXAMPLES / "gifting-orders.yaml"),
+        str(EXAMPLES / "helpdesk-customer-lookup.yaml"),
+    ]
+    out = tmp_path / "reports"
+    batch = ["batch", *inputs, "-o", str(out), "--format", "json", "--jobs", "1", "-q"]
+    assert run(capsys, *batch, "--contracts")[0] == 0
+    gifting, lookup = out / "gifting-platform-orders", out / "helpdesk-customer-lookup"
+    assert sorted(p.name for p in gifting.iterdir()) == [
+        "asyncapi.yaml",
+        "openapi.yaml",
+        "result.json",
+    ]
+    assert sorted(p.name for p in lookup.iterdir()) == ["openapi.yaml", "result.json"]
+    single = tmp_path / "single"
+    assert run(capsys, "contracts", inputs[0], "-o", str(single), "-q")[0] == 0
+    for name in ("asyncapi.yaml", "openapi.yaml"):
+        assert (gifting / name).read_bytes() == (single / name).read_bytes()
+    assert run(capsys, *batch)[0] == 0  # without --contracts, an earlier run's contracts go
+    assert sorted(p.name for p in gifting.iterdir()) == ["result.json"]
