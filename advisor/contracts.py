@@ -179,6 +179,41 @@ def contract_files(assessment: Assessment, result: Result, ruleset: Ruleset) -> 
     return files
 
 
+@dataclass(frozen=True)
+class ContractPart:
+    """One part of the contracts, for a report: the flow it comes from, its file, and the
+    channel's address or the operation's method and path."""
+
+    flow: str
+    file: str
+    where: str
+
+
+def contract_parts(
+    assessment: Assessment, result: Result, ruleset: Ruleset
+) -> tuple[ContractPart, ...]:
+    """Every channel and operation the contracts hold, flow by flow in the assessment's order:
+    `documents.referral-received.changed.v1`, `GET /documents/referral-received/{id}`, `POST
+    (webhook referral-received)`."""
+    parts: list[ContractPart] = []
+    events = asyncapi_document(assessment, result, ruleset)
+    if events is not None:
+        for flow_id, channel in events["channels"].items():
+            parts.append(ContractPart(flow_id, ASYNCAPI_FILE, channel["address"]))
+    calls = openapi_document(assessment, result, ruleset)
+    if calls is not None:
+        for path, item in calls.get("paths", {}).items():
+            for method, operation in item.items():
+                flow_id = operation["operationId"].split(".", 1)[0]
+                parts.append(ContractPart(flow_id, OPENAPI_FILE, f"{method.upper()} {path}"))
+        parts += [
+            ContractPart(name, OPENAPI_FILE, f"POST (webhook {name})")
+            for name in calls.get("webhooks", {})
+        ]
+    order = {flow.id: index for index, flow in enumerate(assessment.flows)}
+    return tuple(sorted(parts, key=lambda part: order[part.flow]))
+
+
 class _Dumper(yaml.SafeDumper):
     """PyYAML's safe dumper, without anchors and aliases (which some tools reject)."""
 

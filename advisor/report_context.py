@@ -198,6 +198,16 @@ class RiskView:
 
 
 @dataclass(frozen=True)
+class ContractRow:
+    """One channel or operation of the contracts `advisor contracts` drafts, for the report."""
+
+    flow: str
+    style: str
+    file: str
+    part: str  # the channel's address, or the operation's method and path
+
+
+@dataclass(frozen=True)
 class Answer:
     """One question of the assessment and its answer."""
 
@@ -300,6 +310,7 @@ class HtmlReport:
     version: str
     # the focused views (events, API calls) that show what the overview summarises
     diagram_views: tuple[DiagramView, ...] = ()
+    contracts: tuple[ContractRow, ...] = ()  # every channel and operation, flow by flow
 
 
 @dataclass(frozen=True)
@@ -403,6 +414,19 @@ def html_context(
         rules=facts.rules_line(),
         rules_digest=result.rules_digest or "",
         version=__version__,
+        contracts=_contract_rows(assessment, result, ruleset),
+    )
+
+
+def _contract_rows(
+    assessment: Assessment, result: Result, ruleset: Ruleset
+) -> tuple[ContractRow, ...]:
+    from advisor.contracts import contract_parts
+
+    styles = {flow.id: STYLE_NAMES[flow.style] for flow in result.flows}
+    return tuple(
+        ContractRow(part.flow, styles[part.flow], part.file, part.where)
+        for part in contract_parts(assessment, result, ruleset)
     )
 
 

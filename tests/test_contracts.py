@@ -629,3 +629,26 @@ def test_the_documents_are_the_same_on_every_run(ruleset: Ruleset) -> None:
     again = contract_files(assessment, assess(assessment, ruleset), ruleset)
     assert first == again
     assert openapi_document(assessment, assess(assessment, ruleset), ruleset) is not None
+
+
+def test_the_html_report_lists_every_channel_and_operation(ruleset: Ruleset) -> None:
+    from advisor.contracts import contract_parts
+    from advisor.report import to_html
+
+    assessment = load_case(ROOT / "examples" / "clinic-documents.yaml")
+    result = assess(assessment, ruleset, what_if=False)
+    events, calls = documents(assessment, result, ruleset)
+    assert events is not None and calls is not None
+    page = to_html(assessment, result, ruleset, diagram_svg=None)
+    section = page.split('<section id="contracts">', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(
+        r"<tr><td class=\"id\">([^<]*)</td>.*?<td class=\"id\">([^<]*)</td></tr>", section
+    )
+    shown = [(flow, html.unescape(where)) for flow, where in rows]
+    assert shown == [
+        (part.flow, part.where) for part in contract_parts(assessment, result, ruleset)
+    ]
+    expected = {channel["address"] for channel in events["channels"].values()}
+    expected |= {f"{m.upper()} {p}" for p, item in calls["paths"].items() for m in item}
+    assert {where for _, where in shown} == expected
+    assert '<a href="#contracts">Contracts</a>' in page
