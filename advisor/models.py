@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    Strict,
     field_validator,
     model_validator,
 )
@@ -66,6 +67,11 @@ def _visible(text: str) -> str:
 
 
 Visible = AfterValidator(_visible)
+
+# Values taken as they are written: no true for 1, no "off" for false, no "2" for 2 (a number
+# may still be written as a whole number where a decimal is expected).
+T = TypeVar("T")
+Exact = Annotated[T, Strict()]
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
 PersonName = Annotated[str, Field(min_length=1, max_length=200)]
 # One line of text: a record's id or file name, never a line break (it goes in front matter).
@@ -105,10 +111,10 @@ class System(_Frozen):
     name: Annotated[str, Visible] | None = Field(
         None, min_length=1, max_length=200, description="Display name."
     )
-    emits_events: bool = Field(
+    emits_events: Exact[bool] = Field(
         False, description="It can publish its changes: webhooks, CDC or a native stream."
     )
-    api_rate_limit_per_minute: int | None = Field(
+    api_rate_limit_per_minute: Exact[int] | None = Field(
         None,
         ge=1,
         le=MAX_RATE_LIMIT,
@@ -133,22 +139,22 @@ class Flow(_Frozen):
         min_length=1, description="Ids of the systems that receive it (its consumers)."
     )
     trigger: Trigger = Field(description="What starts the flow.")
-    needs_response: bool = Field(
+    needs_response: Exact[bool] = Field(
         False, description="The initiator waits for data or for success or failure."
     )
-    max_delay_seconds: float = Field(
+    max_delay_seconds: Exact[float] = Field(
         3600,
         ge=0.001,
         le=MAX_DELAY_SECONDS,
         description="How stale the targets may be at most, in seconds (up to ten years).",
     )
-    events_per_day: int = Field(
+    events_per_day: Exact[int] = Field(
         100,
         ge=1,
         le=MAX_EVENTS_PER_DAY,
         description="Average messages or requests a day (at least 1: a flow that runs).",
     )
-    peak_per_second: float | None = Field(
+    peak_per_second: Exact[float] | None = Field(
         None,
         gt=0,
         le=MAX_PEAK_PER_SECOND,
@@ -156,7 +162,7 @@ class Flow(_Frozen):
     )
     consistency: Consistency = Field("eventual", description="Must targets agree at once?")
     ordering: Ordering = Field("none", description="Which messages must arrive in order.")
-    payload_kb: float = Field(
+    payload_kb: Exact[float] = Field(
         1, gt=0, le=MAX_PAYLOAD_KB, description="Typical size of one message, in KB."
     )
     initiator: Initiator | None = Field(
@@ -165,7 +171,7 @@ class Flow(_Frozen):
         "targets) or target (the targets call the source, as in a lookup or a scheduled pull). "
         "Omitted: target for a schedule, source otherwise.",
     )
-    items_polled_one_by_one: int = Field(
+    items_polled_one_by_one: Exact[int] = Field(
         1,
         ge=1,
         le=MAX_POLLED_ITEMS,

@@ -165,3 +165,32 @@ def test_rules_the_engine_cannot_compute_with_are_refused(
         load_rules([_rules_file(tmp_path, text)])
     assert expected in str(refused.value)
     assert str(refused.value).startswith(str(tmp_path / "ours.yaml") + ":")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("    events_per_day: {events}", "    events_per_day: true", "valid integer"),
+        ("    payload_kb: {payload}", "    payload_kb: '2'", "valid number"),
+        ("    payload_kb: {payload}", "    payload_kb: false", "valid number"),
+        (
+            "    trigger: data_change",
+            "    trigger: data_change\n    needs_response: 'off'",
+            "boolean",
+        ),
+        ("    api_rate_limit_per_minute: {limit}", "    api_rate_limit_per_minute: 6e1", "integer"),
+        ("  - id: crm\n", "  - id: crm\n    emits_events: 'yes'\n", "valid boolean"),
+    ],
+)
+def test_values_are_taken_as_written(old: str, new: str, expected: str) -> None:
+    """No true for 1, no "off" for false, no "2" for 2: YAML 1.2 reads them as they are, and the
+    format takes them as they are."""
+    assert old in BASE
+    text = BASE.replace(old, new, 1).format(**SAFE)
+    with pytest.raises(InputError) as refused:
+        parse_assessment(text, NAME_OF_FILE)
+    (problem,) = refused.value.problems
+    assert expected in str(problem) and problem.line is not None, str(problem)
+
+
+NAME_OF_FILE = "bounds.yaml"
