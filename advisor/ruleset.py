@@ -11,9 +11,9 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from advisor.errors import did_you_mean
@@ -23,6 +23,8 @@ from advisor.models import Context, Flow, System
 RULE_ID = r"^[a-z0-9][a-z0-9_-]*$"
 MAX_THRESHOLD = 1e15  # the largest number a condition may compare with, either side of 0
 CHAINED_PARTS = 8  # all/any of more parts are tested in a loop, not in nested calls
+# A number as written: no true for 1, no "5" for 5.
+Number = Annotated[float, Strict()]
 NO_BROKER = "none"  # the broker option that means: no broker is needed
 Op = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "contains", "lacks", "exists"]
 _OPS_BY_KIND: dict[str, tuple[str, ...]] = {
@@ -290,7 +292,7 @@ class Criterion(_Frozen):
     title: str = Field(min_length=1)
     api: str = Field(min_length=1, description="What API-driven integration offers here.")
     event: str = Field(min_length=1, description="What event-driven integration offers here.")
-    budget: float | None = Field(
+    budget: Number | None = Field(
         None,
         gt=0,
         le=100,
@@ -305,7 +307,7 @@ class Rule(_Frozen):
     id: str = Field(pattern=RULE_ID)
     criterion: str
     favours: Literal["api", "event"]
-    points: float = Field(gt=0, le=100)
+    points: Number = Field(gt=0, le=100)
     when: Condition
     explanation: str = Field(min_length=1)
 
@@ -374,17 +376,17 @@ class Question(_Frozen):
 class Scoring(_Frozen):
     """How points become scores, styles and confidence."""
 
-    saturation: float | None = Field(
+    saturation: Number | None = Field(
         None, gt=0, le=10_000, description="Points that make a full score."
     )
-    style_margin: float | None = Field(None, gt=0, le=100, description="Lead that decides a flow.")
-    hybrid_floor: float | None = Field(
+    style_margin: Number | None = Field(None, gt=0, le=100, description="Lead that decides a flow.")
+    hybrid_floor: Number | None = Field(
         None, ge=0, le=100, description="Within the margin, both scores at least this: hybrid."
     )
-    confidence_span: float | None = Field(
+    confidence_span: Number | None = Field(
         None, gt=0, le=1_000, description="Lead beyond the margin that makes confidence 1."
     )
-    peak_factor: float | None = Field(
+    peak_factor: Number | None = Field(
         None,
         gt=0,
         le=86_400,

@@ -194,3 +194,23 @@ def test_values_are_taken_as_written(old: str, new: str, expected: str) -> None:
 
 
 NAME_OF_FILE = "bounds.yaml"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "rules:\n  - id: ours\n    criterion: coupling\n    favours: api\n    points: '5'\n"
+            "    when: {fact: flow.consumers, op: ge, value: 2}\n    explanation: Ours.\n",
+            ":5:13: rules[0] (id: ours).points: Input should be a valid number",
+        ),
+        ("scoring:\n  style_margin: true\n", ":2:17: scoring.style_margin: Input should be a"),
+    ],
+)
+def test_rules_numbers_are_taken_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
+) -> None:
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", "")
+    with pytest.raises(InputError) as refused:
+        load_rules([_rules_file(tmp_path, text)])
+    assert expected in str(refused.value)
