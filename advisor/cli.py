@@ -753,8 +753,27 @@ def _html_report(assessment: Assessment, result: Result, ruleset: Ruleset, recor
         result,
         ruleset,
         diagram_svg=_diagram_svg(assessment, result, ruleset),
+        diagram_views=_diagram_views(assessment, result, ruleset),
         record=record,
     )
+
+
+def _diagram_views(
+    assessment: Assessment, result: Result, ruleset: Ruleset
+) -> tuple[tuple[str, str], ...]:
+    """The focused views the report shows under the overview (those that differ from it), each
+    as (caption, SVG); one that cannot be drawn is left out."""
+    from advisor.blueprint import VIEW_CAPTIONS, blueprint_dot, distinct_views
+    from advisor.render import RenderError, render
+
+    views = []
+    for view in distinct_views(result):
+        try:
+            svg = render(blueprint_dot(assessment, result, ruleset, view=view), "svg")
+        except RenderError:
+            continue
+        views.append((VIEW_CAPTIONS[view], svg.decode("utf-8")))
+    return tuple(views)
 
 
 def _diagram_svg(assessment: Assessment, result: Result, ruleset: Ruleset) -> str | None:

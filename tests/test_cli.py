@@ -289,3 +289,13 @@ def test_every_example_assesses(capsys: pytest.CaptureFixture[str], example: Pat
     code, out, err = run(capsys, "assess", str(example), "--format", "json")
     assert (code, err) == (0, "")
     assert json.loads(out)["recommendation"] in ("api", "event", "hybrid")
+
+
+def test_the_html_report_shows_the_focused_views_under_the_overview(tmp_path: Path) -> None:
+    from advisor.blueprint import VIEW_CAPTIONS
+
+    written = tmp_path / "gifting.html"
+    assert main(["assess", str(ROOT / "examples" / "gifting-orders.yaml"), "-o", str(written)]) == 0
+    html = written.read_text(encoding="utf-8")
+    assert html.count("<svg") == 3  # the overview, the events and the API calls
+    assert VIEW_CAPTIONS["events"] in html and VIEW_CAPTIONS["api"] in html
