@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from advisor.models import Assessment, Result
 from advisor.wording import (
     STYLE_NAMES,
+    Verbatim,
     confidence_meaning,
     format_confidence,
     format_score,
@@ -294,13 +295,6 @@ def _environments() -> _Environments:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|&#~])")
 _BULLET = re.compile(r"^(\s*)([-+=])(?=[-+=\s]|$)")  # a bullet, or a rule: ---, ===
 _ORDERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
-
-
-class Verbatim(str):
-    """Text the code has made safe for its place (the front matter's quoted YAML), which the
-    Markdown template writes as it is. User text never becomes one."""
-
-    __slots__ = ()
 
 
 def markdown_escape(value: Any) -> str:

@@ -317,7 +317,7 @@ class HtmlReport:
 class MarkdownReport:
     """Everything `report.md.j2` (a MADR 4.0 decision record) shows."""
 
-    front_matter: Any  # report.Verbatim: YAML, quoted here, passed through as it is
+    front_matter: Any  # wording.Verbatim: YAML, quoted here, passed through as it is
     meta: Meta
     title: str
     problem: str
@@ -433,7 +433,7 @@ def _contract_rows(
 def markdown_context(
     assessment: Assessment, result: Result, ruleset: Ruleset, record: RecordInfo
 ) -> MarkdownReport:
-    from advisor.report import Verbatim
+    from advisor.wording import Verbatim
 
     facts = _Facts(assessment, result, ruleset)
     meta = facts.meta(record)

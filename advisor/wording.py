@@ -119,3 +119,10 @@ def format_duration(seconds: float) -> str:
         if count >= 1 and abs(count * 10 - round(count * 10)) < 1e-9:
             return f"{format_number(count)} {unit}{'' if count == 1 else 's'}"
     return f"{format_number(seconds)} seconds"
+
+
+class Verbatim(str):
+    """Text the code has made safe for its place (the front matter's quoted YAML), which the
+    Markdown template writes as it is. User text never becomes one."""
+
+    __slots__ = ()
