@@ -927,7 +927,7 @@ class _Analysis:
             consequence = f"the whole integration would be {STYLE_IN_TEXT[found.outcome]}"
         else:
             consequence = f"flow {scope} would be {STYLE_IN_TEXT[found.outcome]}"
-        edge = self._on_threshold(lever) if _cost(lever, found.value) < EDGE_COST else ""
+        edge = self._on_threshold(lever) if _one_step(lever, found.value) else ""
         if edge:
             condition += f" ({edge} sits exactly on a rule's threshold: a borderline input)"
         return Change.model_construct(  # every value is made here, from validated input
@@ -962,6 +962,19 @@ _THRESHOLD_FACTS = {
     "targets": "flow.consumers",
     "api_rate_limit_per_minute": "source.api_rate_limit_per_minute",
 }
+
+
+def _one_step(lever: _Lever, value: Any) -> bool:
+    """Whether a number moves by one step (a whole number by 1, a decimal by a tenth of its
+    order of magnitude, see `_step`) or by under `EDGE_COST`: advice that hangs on an edge."""
+    current = len(lever.current) if lever.kind == "targets" else lever.current
+    proposed = len(value) if lever.kind == "targets" else value
+    if not isinstance(current, int | float) or not isinstance(proposed, int | float):
+        return False
+    if isinstance(current, bool) or isinstance(proposed, bool):
+        return False
+    step = max(1.0, _step(float(current))) if float(current).is_integer() else _step(current)
+    return abs(proposed - current) <= step + 1e-9 or _cost(lever, value) < EDGE_COST
 
 
 def _same_change(found: _Found) -> tuple[str, str, str]:

@@ -405,3 +405,15 @@ def test_a_limit_where_none_is_known_is_tried_on_the_right_side_of_each_threshol
     assert [json.dumps(change.proposed) for change in found] == [proposed]  # said once
     for change in found:
         assert outcome_after(assessment, change, ruleset) == change.outcome
+
+
+def test_a_one_step_edge_says_so_for_small_numbers_too(ruleset: Ruleset) -> None:
+    """A change from 60 s to 61 s is one step, however large its share of the value: the CRM
+    webhook of the corpus, due within a minute, sits on near-real-time's threshold of 60 s."""
+    case = yaml.safe_load(
+        (ROOT / "tests" / "corpus" / "crm-lead-webhook-early.yaml").read_text(encoding="utf-8")
+    )
+    assessment = Assessment.model_validate(case["assessment"])
+    result = assess(assessment, ruleset)
+    edges = [c for c in result.what_would_change if c.field.endswith(".max_delay_seconds")]
+    assert any(c.proposed == 61 and "60 sits exactly" in c.summary for c in edges), edges
