@@ -341,6 +341,7 @@ class MarkdownReport:
     flow_changes: tuple[FlowDetail, ...]
     no_change: str
     blueprint: str  # a blueprint file beside the record to show, or ""
+    mermaid: Any  # wording.Verbatim: the blueprint as a Mermaid flowchart, escaped by mermaid.py
     context: tuple[Answer, ...]
     systems: tuple[SystemRow, ...]
     flow_inputs: tuple[FlowInputRow, ...]
@@ -433,6 +434,7 @@ def _contract_rows(
 def markdown_context(
     assessment: Assessment, result: Result, ruleset: Ruleset, record: RecordInfo
 ) -> MarkdownReport:
+    from advisor.mermaid import flowchart
     from advisor.wording import Verbatim
 
     facts = _Facts(assessment, result, ruleset)
@@ -462,6 +464,7 @@ def markdown_context(
         flow_changes=tuple(detail for detail in facts.details() if detail.changes),
         no_change=facts.no_change(),
         blueprint=record.blueprint or "",
+        mermaid=Verbatim(flowchart(assessment, result)),
         context=facts.context(),
         systems=facts.systems(),
         flow_inputs=facts.flow_inputs(),
