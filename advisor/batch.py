@@ -702,6 +702,8 @@ class Tally:
     flows: int = 0
     polling_kept: int = 0  # calls a day of the flows that stay API-driven and poll
     brokers: Counter[str] = field(default_factory=Counter)  # assessments needing each broker
+    flow_styles: Counter[str] = field(default_factory=Counter)  # flows of each style
+    polling: list[tuple[int, str]] = field(default_factory=list)  # (calls, name): the top ones
 
     def add(self, outcome: Outcome) -> None:
         self.done += 1
@@ -710,7 +712,12 @@ class Tally:
             return
         self.recommendations[outcome.recommendation] += 1
         self.flows += sum(outcome.styles)
+        self.flow_styles.update(dict(zip(STYLES, outcome.styles, strict=True)))
         self.polling_kept += outcome.polling_kept
+        if outcome.polling_kept:
+            self.polling.append((outcome.polling_kept, outcome.name))
+            self.polling.sort(key=lambda item: (-item[0], item[1]))
+            del self.polling[TOP_POLLING:]
         if outcome.broker_name:
             self.brokers[outcome.broker_name] += 1
         for risk_id, title in outcome.risks:
@@ -827,6 +834,10 @@ def _running(pid: int) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 TOP_RISKS = 10
+TOP_CHART_RISKS = 8
+TOP_POLLING = 10
+STYLE_COLOURS = {"api": "#1f5fbf", "event": "#b3541e", "hybrid": "#6b3fa0"}
+NO_BROKER_NAME = "No broker"
 
 
 @dataclass(frozen=True)
@@ -864,6 +875,7 @@ class IndexContext:
     rows: Iterator[IndexRow]
     contents: str  # what each folder holds
     firmness: str  # what the firmness column means
+    charts: tuple[Any, ...] = ()  # charts.Chart, each with its SVG as markupsafe.Markup
 
 
 def write_index(out: Path, tally: Tally, options: Options) -> None:
@@ -941,7 +953,54 @@ def index_context(
         rows=(row(cells) for cells in summary),
         contents=", ".join(FORMATS[name].filename for name in options.formats),
         firmness=confidence_meaning(settings.style_margin + settings.confidence_span),
+        charts=_charts(tally, ranked[:TOP_CHART_RISKS]),
     )
+
+
+def _charts(tally: Tally, risks: Sequence[tuple[str, int]]) -> tuple[Any, ...]:
+    """The overview's four bar charts, their SVG marked safe (charts.py escaped every label)."""
+    from markupsafe import Markup
+
+    from advisor.charts import Bar, bar_chart
+    from advisor.wording import STYLE_NAMES, format_number
+
+    assessed = tally.done - tally.refused
+    brokers = sorted(tally.brokers.items(), key=lambda item: (-item[1], item[0]))
+    brokers.append((NO_BROKER_NAME, assessed - sum(tally.brokers.values())))
+    charts = (
+        bar_chart(
+            "Flows per recommended style",
+            "Flows",
+            [
+                Bar(
+                    STYLE_NAMES[style],
+                    tally.flow_styles[style],
+                    format_number(tally.flow_styles[style]),
+                    STYLE_COLOURS[style],
+                )
+                for style in STYLES
+            ],
+        ),
+        bar_chart(
+            "Brokers chosen",
+            "Assessments",
+            [Bar(name, count, format_number(count)) for name, count in brokers],
+        ),
+        bar_chart(
+            f"The {TOP_CHART_RISKS} most frequent risks",
+            "Assessments",
+            [
+                Bar(tally.risk_titles[risk_id], count, format_number(count))
+                for risk_id, count in risks
+            ],
+        ),
+        bar_chart(
+            f"Polling calls a day, the {TOP_POLLING} largest integrations",
+            "Calls a day",
+            [Bar(name, calls, format_number(calls)) for calls, name in tally.polling],
+        ),
+    )
+    return tuple(replace(chart, svg=Markup(chart.svg)) for chart in charts)
 
 
 def _index_template() -> Any:
