@@ -163,3 +163,22 @@ def test_downloads_name_the_view_and_the_report_shows_the_overview(ruleset: Rule
     events = diagram.blueprint(GIFTING, result, ruleset, view="events")
     names = {item.file_name for item in items(GIFTING, result, ruleset, events)}
     assert "gifting-platform-orders-blueprint-events.svg" in names
+
+
+def test_a_view_too_large_to_read_is_not_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past `LARGEST_DRAWN` characters of DOT the renderer is never asked (an overview of a
+    thousand flows took seconds of the server's time): the page says what to pick instead."""
+    calls: list[str] = []
+
+    def counted(dot: str, fmt: str, **options: object) -> bytes:
+        calls.append(dot)
+        return b"<svg xmlns='http://www.w3.org/2000/svg'/>"
+
+    monkeypatch.setattr(diagram, "render", counted)
+    monkeypatch.setattr(diagram, "LARGEST_DRAWN", 500)
+    at = opened()
+    (warning,) = at.warning
+    assert "too large to draw and read here" in warning.value
+    assert "focus on one flow" in warning.value
+    assert not calls
+    assert at.button_group(key=diagram.VIEW_KEY) is not None  # a narrower view can be picked

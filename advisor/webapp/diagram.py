@@ -20,6 +20,10 @@ from advisor.ruleset import Ruleset
 
 # How long the renderer may take for one view before the app says it could not be drawn.
 TIMEOUT_SECONDS = 20.0
+# Past this many characters of DOT (an overview of about 400 flows) a drawing takes seconds of
+# the server's time and cannot be read on a page: the app offers the narrower views and the
+# downloads instead of drawing it (200 flows draw in about half a second).
+LARGEST_DRAWN = 150_000
 # The keys of the view picker and of the flow picker in the session state.
 VIEW_KEY = "ia-blueprint-view"
 FLOW_KEY = "ia-blueprint-flow"
@@ -34,7 +38,7 @@ class Blueprint:
     flow: str | None = None
 
 
-@st.cache_data(max_entries=500, show_spinner=False)
+@st.cache_data(max_entries=100, show_spinner=False)  # at most ~1 MB each: see LARGEST_DRAWN
 def drawn(dot: str) -> tuple[str | None, str | None]:
     """The SVG of `dot`, or why it could not be drawn: both are kept, so that a diagram that
     timed out is not rendered (and waited for) again."""
@@ -66,8 +70,18 @@ def blueprint(
     flow: str | None = None,
 ) -> Blueprint:
     dot = blueprint_dot(assessment, result, ruleset, view=view, flow=flow)
+    if len(dot) > LARGEST_DRAWN:
+        return Blueprint(dot, None, _too_large(result, view, flow), view, flow)
     svg, problem = drawn(dot)
     return Blueprint(dot, svg, problem, view, flow)
+
+
+def _too_large(result: Result, view: View, flow: str | None) -> str:
+    shown = "this flow and its neighbours" if flow else f"the {view} of {len(result.flows):,} flows"
+    return (
+        f"{shown} is too large to draw and read here. Pick the events or the API calls, or "
+        "focus on one flow; the Download menu still has the whole blueprint"
+    )
 
 
 def view_picked() -> None:
