@@ -50,3 +50,12 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["ADVISOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_data(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or write the user's own saved versions (the app and the servers that
+    browser tests start inherit this)."""
+    import os
+
+    os.environ["ADVISOR_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
