@@ -32,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from advisor.errors import InputError, did_you_mean
 from advisor.files import atomic_writer
+from advisor.formats import NO_SLUG, slug
 
 if TYPE_CHECKING:
     from advisor.models import Assessment, Result
@@ -307,31 +307,6 @@ def _regular(folder: str, name: str) -> bool:
         return True
 
 
-SLUG_LENGTH = 60
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
-_RESERVED = frozenset(
-    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(10)}
-)
-
-
-def slug(name: str) -> str:
-    """A short, safe folder name from an assessment's name: `a-z`, `0-9` and `-` only.
-
-    It never holds a separator or a dot, so it cannot leave the folder it is put in; names with
-    nothing usable in them become `assessment`.
-    """
-    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    text = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:SLUG_LENGTH].rstrip("-")
-    if not text:
-        return _NO_SLUG
-    if text in _RESERVED:  # device names on Windows
-        return f"{text}-assessment"
-    return text
-
-
-_NO_SLUG = "assessment"
-
-
 class Slugs:
     """Gives out folder names in input order: a name taken already gets -2, -3 and so on."""
 
@@ -342,7 +317,7 @@ class Slugs:
         """A folder for `name`; a name with nothing usable in it (all CJK, say) takes the file's
         name instead."""
         base = slug(name)
-        if base == _NO_SLUG and file:
+        if base == NO_SLUG and file:
             base = slug(Path(file).stem)
         candidate, number = base, 1
         while candidate in self._taken:

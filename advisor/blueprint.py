@@ -807,7 +807,7 @@ def _draw_column(
             continue
         index = plan.owners.index(owner)
         first = scene.nodes[members[0].name]
-        with graph.subgraph(name=f"cluster_owner_{index}_{_slug(first.name)}") as box:
+        with graph.subgraph(name=f"cluster_owner_{index}_{_identifier(first.name)}") as box:
             box.attr(
                 label=_text(owner),
                 style="rounded,filled",
@@ -822,8 +822,9 @@ def _draw_column(
                 _draw_node(box, node)
 
 
-def _slug(name: str) -> str:
-    """A node name (built from validated ids) as part of a cluster's name."""
+def _identifier(name: str) -> str:
+    """A node name (built from validated ids) as part of a cluster's name: a DOT identifier,
+    `-` written `_` (file names are made by `advisor.formats.slug`)."""
     return re.sub("[^a-z0-9_]", "_", name)
 
 

@@ -10,11 +10,11 @@ waits for an answer, delay, volume, consistency) are always written.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import yaml
 
+from advisor.formats import slug
 from advisor.loader import core_resolvers
 from advisor.models import Assessment, Context, Flow, System
 
@@ -129,6 +129,6 @@ def _number(value: Any) -> Any:
 
 
 def file_stem(assessment: Assessment) -> str:
-    """`Gifting platform orders` -> `gifting-platform-orders`, for the names of downloads."""
-    stem = re.sub(r"[^a-z0-9]+", "-", assessment.name.lower()).strip("-")[:60].rstrip("-")
-    return stem or "assessment"
+    """`Gifting platform orders` -> `gifting-platform-orders`, for the names of downloads: the
+    same name `advisor batch` gives the assessment's folder (`formats.slug`)."""
+    return slug(assessment.name)

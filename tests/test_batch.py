@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from advisor import batch, files
+from advisor import batch, files, formats
 from advisor.cli import main
 from advisor.files import shown_path
 
@@ -664,32 +662,8 @@ def test_refused_rules_exit_one(tmp_path: Path, capsys: pytest.CaptureFixture[st
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("Booking platform", "booking-platform"),
-        ("../../x", "x"),
-        ("/etc/passwd", "etc-passwd"),
-        ("C:\\Windows\\system32", "c-windows-system32"),
-        ("..", "assessment"),
-        ("", "assessment"),
-        ("日本語", "assessment"),
-        ("Ünïcödé café", "unicode-cafe"),
-        ("CON", "con-assessment"),
-        ("a" * 100, "a" * 60),
-        ("word " * 30, ("word-" * 12).rstrip("-")),
-    ],
-)
-def test_slug(name: str, expected: str) -> None:
-    assert batch.slug(name) == expected
-
-
-@given(st.text())
-def test_a_slug_never_leaves_its_folder(name: str) -> None:
-    value = batch.slug(name)
-    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value)
-    assert len(value) <= batch.SLUG_LENGTH + len("-assessment")
-    assert (Path("/out") / value).parent == Path("/out")
+def test_folders_are_named_by_the_one_slug() -> None:
+    assert batch.slug is formats.slug  # tested in test_formats.py
 
 
 def test_collisions_are_numbered_in_input_order() -> None:
