@@ -979,19 +979,9 @@ def _charts(tally: Tally, risks: Sequence[tuple[str, int]]) -> tuple[Any, ...]:
 
 
 def _index_template() -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from advisor.report import environment  # the reports' own: autoescaped, the same filters
 
-    from advisor.paths import templates_dir
-
-    environment = Environment(
-        loader=FileSystemLoader(templates_dir()),
-        autoescape=True,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return environment.get_template("batch-index.html")
+    return environment().get_template("batch-index.html")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -186,7 +186,7 @@ def to_markdown(
     record = record or record_for(assessment, date)
     info = RecordInfo(record.date, record.status, record.supersedes, record.blueprint)
     context = markdown_context(assessment, result, ruleset, info)
-    text: str = _environments().markdown.get_template("report.md.j2").render(r=context)
+    text: str = environment().get_template("report.md.j2").render(r=context)
     return text
 
 
@@ -220,7 +220,7 @@ def to_html(
             DiagramView(caption, Markup(inline_svg(svg))) for caption, svg in diagram_views
         )
         context = replace(context, diagram_views=views)
-    text: str = _environments().html.get_template("report.html.j2").render(r=context)
+    text: str = environment().get_template("report.html.j2").render(r=context)
     return text
 
 
@@ -264,32 +264,42 @@ def inline_svg(svg: str) -> str:
     return _NAMESPACES.sub("", text[:head_end]) + text[head_end:] + "\n"
 
 
-@dataclass(frozen=True)
-class _Environments:
-    html: Any
-    markdown: Any
-
-
 @cache
-def _environments() -> _Environments:
-    """The two Jinja environments, made once: HTML autoescaped, Markdown escaped by
-    `markdown_escape` on every value. Both refuse undefined names."""
+def environment() -> Any:
+    """The one Jinja environment of every template, made once: Markdown templates (`*.md.j2`)
+    have every value escaped by `markdown_escape`, every other one (HTML) is autoescaped; the
+    same filters in both; an undefined name is an error."""
     import jinja2
 
     from advisor.paths import templates_dir
 
-    loader = jinja2.FileSystemLoader(str(templates_dir()))
-    options: dict[str, Any] = {
-        "loader": loader,
-        "undefined": jinja2.StrictUndefined,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "keep_trailing_newline": True,
-        "auto_reload": False,
-    }
-    html = jinja2.Environment(autoescape=True, **options)
-    markdown = jinja2.Environment(autoescape=False, finalize=markdown_escape, **options)
-    return _Environments(html=html, markdown=markdown)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=_escaped,
+        finalize=jinja2.pass_context(_finalized),  # handed the context: the template's name
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+def _escaped(name: str | None) -> bool:
+    """Whether a template is autoescaped for HTML: every one but the Markdown ones, whatever its
+    name says (jinja2.select_autoescape would leave `report.html.j2` unescaped: it looks at the
+    last suffix only)."""
+    return not _is_markdown(name)
+
+
+def _is_markdown(name: str | None) -> bool:
+    return name is not None and name.endswith((".md", ".md.j2"))
+
+
+def _finalized(context: Any, value: Any) -> Any:
+    """Every value a template writes: escaped for Markdown in a Markdown template; left to
+    autoescaping in an HTML one."""
+    return markdown_escape(value) if _is_markdown(context.name) else value
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|&#~])")

@@ -9,6 +9,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from advisor.advice import assess
@@ -16,7 +17,7 @@ from advisor.cli import main
 from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.paths import templates_dir
-from advisor.report import _environments, inline_svg, markdown_escape, to_html, to_markdown
+from advisor.report import environment, inline_svg, markdown_escape, to_html, to_markdown
 from advisor.ruleset import Ruleset
 from tests.conftest import ROOT, build
 
@@ -219,11 +220,27 @@ def test_inline_svg_drops_prolog_comments_and_namespaces() -> None:
 
 def test_html_environment_escapes_every_template() -> None:
     """select_autoescape would leave `*.html.j2` unescaped: ours escapes whatever the name."""
-    html = _environments().html
-    assert html.autoescape is True
+    html = environment()
     assert html.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
     with pytest.raises(Exception, match="undefined"):
         html.from_string("{{ missing }}").render()
+
+
+def test_one_environment_escapes_each_template_for_its_kind() -> None:
+    """One environment for every template: HTML ones autoescaped, Markdown ones escaped for
+    Markdown, whatever their name; the batch overview's template is one of them."""
+    templates = dict.fromkeys(("a.html.j2", "b.html", "c.md.j2", "d.txt"), "{{ x }}")
+    loaded = environment().overlay(loader=jinja2.DictLoader(templates))
+    hostile = "<b>*x*</b> | y"
+    escaped = "&lt;b&gt;*x*&lt;/b&gt; | y"
+    assert loaded.get_template("a.html.j2").render(x=hostile) == escaped
+    assert loaded.get_template("b.html").render(x=hostile) == escaped
+    assert loaded.get_template("d.txt").render(x=hostile) == escaped
+    assert loaded.get_template("c.md.j2").render(x=hostile) == markdown_escape(hostile)
+    assert markdown_escape(hostile) != hostile
+    from advisor.batch import _index_template
+
+    assert _index_template().environment is environment()
 
 
 def test_templates_come_from_the_templates_folder() -> None:
