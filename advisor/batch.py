@@ -178,13 +178,12 @@ def _html(subject: Assessed) -> bytes:
 def _views(subject: Assessed) -> tuple[tuple[str, str], ...]:
     """The focused views the HTML report shows under the overview (those that differ from it),
     each as (caption, SVG); a view that cannot be drawn is left out."""
-    from advisor.blueprint import VIEW_CAPTIONS, blueprint_dot, distinct_views
+    from advisor.blueprint import VIEW_CAPTIONS, focused_views
     from advisor.render import RenderError, render
 
     found = []
-    for view in distinct_views(subject.result):
-        options = subject.options
-        dot = blueprint_dot(subject.assessment, subject.result, options.ruleset, view=view)
+    options = subject.options
+    for view, dot in focused_views(subject.assessment, subject.result, options.ruleset):
         try:
             svg = render(dot, "svg", renderer=options.renderer, timeout=options.timeout)
         except RenderError:

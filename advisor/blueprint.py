@@ -37,7 +37,7 @@ is the one HTML-like label and holds constants only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
@@ -194,6 +194,15 @@ def distinct_views(result: Result) -> tuple[View, ...]:
     if styles & {"api", "hybrid"} and "event" in styles:
         found.append("api")
     return tuple(found)
+
+
+def focused_views(
+    assessment: Assessment, result: Result, ruleset: Ruleset
+) -> Iterator[tuple[View, str]]:
+    """The focused views that the reports show under the overview (`distinct_views`), each as
+    (view, DOT), made one at a time as they are asked for."""
+    for view in distinct_views(result):
+        yield view, blueprint_dot(assessment, result, ruleset, view=view)
 
 
 def flow_ids(result: Result) -> tuple[str, ...]:

@@ -763,13 +763,13 @@ def _diagram_views(
 ) -> tuple[tuple[str, str], ...]:
     """The focused views the report shows under the overview (those that differ from it), each
     as (caption, SVG); one that cannot be drawn is left out."""
-    from advisor.blueprint import VIEW_CAPTIONS, blueprint_dot, distinct_views
+    from advisor.blueprint import VIEW_CAPTIONS, focused_views
     from advisor.render import RenderError, render
 
     views = []
-    for view in distinct_views(result):
+    for view, dot in focused_views(assessment, result, ruleset):
         try:
-            svg = render(blueprint_dot(assessment, result, ruleset, view=view), "svg")
+            svg = render(dot, "svg")
         except RenderError:
             continue
         views.append((VIEW_CAPTIONS[view], svg.decode("utf-8")))

@@ -27,6 +27,7 @@ from advisor.blueprint import (
     blueprint_dot,
     distinct_views,
     flow_ids,
+    focused_views,
 )
 from advisor.loader import load_assessment, load_rules
 from advisor.models import Assessment, Result
@@ -378,6 +379,17 @@ def test_views_that_differ_from_the_overview(ruleset: Ruleset) -> None:
         result = assess(load_assessment(ROOT / "examples" / f"{stem}.yaml"), ruleset)
         assert distinct_views(result) == views, stem
         assert flow_ids(result) == tuple(flow.id for flow in result.flows)
+
+
+def test_focused_views_are_drawn_one_by_one_as_their_own_view(ruleset: Ruleset) -> None:
+    """The one loop the command line, batch runs and the web app draw the reports' views with."""
+    assessment = load_assessment(GIFTING)
+    result = assess(assessment, ruleset)
+    views = focused_views(assessment, result, ruleset)
+    assert next(views) == ("events", blueprint_dot(assessment, result, ruleset, view="events"))
+    assert list(views) == [("api", blueprint_dot(assessment, result, ruleset, view="api"))]
+    lookup = load_assessment(ROOT / "examples" / "helpdesk-customer-lookup.yaml")
+    assert list(focused_views(lookup, assess(lookup, ruleset), ruleset)) == []
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from advisor.blueprint import VIEWS, View, blueprint_dot, distinct_views, flow_ids
+from advisor.blueprint import VIEWS, View, blueprint_dot, flow_ids, focused_views
 from advisor.models import Assessment, Result
 from advisor.render import RenderError, RenderTimeout, render
 from advisor.ruleset import Ruleset
@@ -119,15 +119,14 @@ def report_figures(
     differ from it. A view that cannot be drawn is left out; without the overview, there is no
     blueprint."""
 
-    def svg(view: View) -> str | None:
+    def svg_of(dot: str) -> str | None:
         try:
-            dot = blueprint_dot(assessment, result, ruleset, view=view)
             return render(dot, "svg", timeout=TIMEOUT_SECONDS).decode("utf-8")
         except RenderError:
             return None
 
-    overview = overview or svg("overview")
+    overview = overview or svg_of(blueprint_dot(assessment, result, ruleset))
     if overview is None or not views:
         return overview, ()
-    drawn_views = ((view, svg(view)) for view in distinct_views(result))
+    drawn_views = ((view, svg_of(dot)) for view, dot in focused_views(assessment, result, ruleset))
     return overview, tuple((view, drawing) for view, drawing in drawn_views if drawing is not None)
