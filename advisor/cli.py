@@ -896,48 +896,18 @@ def _rules_check(args: argparse.Namespace) -> int:
     for warning in _dead_choice_warnings(ruleset, paths):
         print(f"warning: {warning}", file=sys.stderr)
     if not args.quiet:
-        _say(
-            f"ok: {len(ruleset.rules)} scoring rules, {len(ruleset.hybrid)} hybrid rules, "
-            f"{len(ruleset.broker_selection)} broker choices, {len(ruleset.risks)} risks "
-            f"from {len(ruleset.sources)} files"
-        )
+        from advisor.rulecheck import summary
+
+        _say(summary(ruleset))
     return EXIT_OK
 
 
 def _dead_choice_warnings(ruleset: Ruleset, paths: Sequence[Path]) -> list[Problem]:
-    """One warning for each broker choice written in `paths` that can never be chosen, placed
-    where it is written, saying how to make it win."""
+    """One warning for each broker choice written in `paths` that can never be chosen."""
     from advisor.loader import items_written
-    from advisor.reachability import dead_choices
+    from advisor.rulecheck import dead_choice_warnings
 
-    written = items_written(paths, "broker_selection")
-    warnings: list[Problem] = []
-    for dead in dead_choices(ruleset.broker_selection, only=written):
-        place = written[dead.choice]
-        if len(dead.winners) == 1:
-            (winner,) = dead.winners
-            why = (
-                f"the earlier choice {winner!r} holds wherever it does, and the first choice "
-                f"that holds wins; to make it win, give it the id {winner!r} (it then takes "
-                f"that choice's place) or add `disable: [{winner}]`"
-            )
-        else:
-            why = (
-                f"the earlier choices {', '.join(dead.winners)} between them hold wherever "
-                "it does, and the first choice that holds wins; to make it win, reuse the id "
-                "of a choice ahead of the others, or `disable` the ones in its way"
-            )
-        file, line, column = place
-        warnings.append(
-            Problem(
-                file,
-                f"can never be chosen: {why}",
-                line=line,
-                column=column,
-                path=f"broker_selection (id: {dead.choice})",
-            )
-        )
-    return warnings
+    return dead_choice_warnings(ruleset, items_written(paths, "broker_selection"))
 
 
 def _rules_list(args: argparse.Namespace) -> int:

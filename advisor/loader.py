@@ -896,6 +896,20 @@ def load_rules(extra: Sequence[Path] = (), *, defaults: bool = True) -> Ruleset:
             problems += error.problems
     if problems:
         raise InputError(problems)
+    return _ruleset_of(texts)
+
+
+def load_rules_from(extra: Sequence[tuple[str, str]], *, defaults: bool = True) -> Ruleset:
+    """As `load_rules`, with the files on top given as (name, text): a rules file uploaded to
+    the web app, whose problems are placed in it under the name its user knows it by."""
+    paths = rule_files([rules_dir()] if defaults else [])
+    if not paths and not extra:
+        raise InputError([Problem("rules", "no rules files were given")])
+    texts = [(str(path), read_text(path)) for path in paths] + list(extra)
+    return _ruleset_of(texts)
+
+
+def _ruleset_of(texts: list[tuple[str, str]]) -> Ruleset:
     from pydantic import VERSION
 
     from advisor import __version__
@@ -975,18 +989,28 @@ def items_written(
     """Where each item of a section (`broker_selection`, say) is written in the rules files or
     folders given, as (file, line, column); for an id written twice, the later place, the one
     in force. Files that cannot be read or parsed are skipped: `load_rules` reports them."""
-    places: dict[str, tuple[str, int | None, int | None]] = {}
+    texts = []
     for path in rule_files(paths):
+        with contextlib.suppress(InputError):
+            texts.append((str(path), read_text(path)))
+    return items_written_in(texts, section)
+
+
+def items_written_in(
+    texts: Sequence[tuple[str, str]], section: str
+) -> dict[str, tuple[str, int | None, int | None]]:
+    """As `items_written`, in rules files given as (name, text)."""
+    places: dict[str, tuple[str, int | None, int | None]] = {}
+    for name, text in texts:
         try:
-            text = read_text(path)
-            data, _ = parse_yaml(text, str(path), "rules")
+            data, _ = parse_yaml(text, name, "rules")
         except InputError:
             continue
         items = data.get(section)
         for item in items if isinstance(items, list) else ():
             item_id = item.get("id") if isinstance(item, dict) else None
             if isinstance(item_id, str):
-                places[item_id] = (str(path), *_place(text, (section, item_id)))
+                places[item_id] = (name, *_place(text, (section, item_id)))
     return places
 
 
