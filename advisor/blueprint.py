@@ -45,7 +45,7 @@ import graphviz
 
 from advisor.errors import did_you_mean
 from advisor.models import Assessment, Flow, FlowResult, Result, System
-from advisor.ruleset import NO_BROKER, Ruleset
+from advisor.ruleset import DRAWN, NO_BROKER, Drawn, Ruleset
 from advisor.wording import STYLE_NAMES, format_confidence
 
 View = Literal["overview", "events", "api"]
@@ -129,13 +129,6 @@ _CHANNEL_TERMS = {
     "rabbitmq": "exchange",
     NO_BROKER: "webhook",  # no broker: the source calls each consumer's endpoint
 }
-
-# The risks (ids from the default rules) whose mitigations the blueprint draws. The rules' schema
-# has no field that says which mitigation a risk calls for, so the ids are named here.
-IDEMPOTENCY_RISK = "idempotency"
-OUTBOX_RISK = "dual-write"
-DEAD_LETTER_RISK = "poison-messages"
-RETRY_RISKS = ("tight-coupling", "rate-limit")
 
 # Up to this many topics, each gets a dotted edge to the dead-letter queue; beyond, the queue says
 # it serves them all (edges between topics further apart would loop round the column).
@@ -235,7 +228,13 @@ class _Plan:
     def of(cls, assessment: Assessment, result: Result, ruleset: Ruleset) -> _Plan:
         declared = {flow.id: flow for flow in assessment.flows}
         flows = tuple((declared[item.id], item) for item in result.flows if item.id in declared)
-        risks = {risk.id: frozenset(risk.flows) for risk in result.risks}
+        # The mitigations drawn are the rules' to say: a risk's `blueprint` names the one that
+        # goes on its flows.
+        drawn = {rule.id: rule.blueprint for rule in ruleset.risks if rule.blueprint is not None}
+        mitigated: dict[Drawn, frozenset[str]] = dict.fromkeys(DRAWN, frozenset())
+        for risk in result.risks:
+            if risk.id in drawn:
+                mitigated[drawn[risk.id]] |= frozenset(risk.flows)
         broker = result.broker
         broker_name = "Message broker"
         if broker is not None:
@@ -251,10 +250,10 @@ class _Plan:
             channel_term=(
                 _CHANNEL_TERMS.get(broker.choice or NO_BROKER, "topic") if broker else "topic"
             ),
-            idempotent=risks.get(IDEMPOTENCY_RISK, frozenset()),
-            outbox=risks.get(OUTBOX_RISK, frozenset()),
-            retried=frozenset().union(*(risks.get(risk, frozenset()) for risk in RETRY_RISKS)),
-            dead_letter=risks.get(DEAD_LETTER_RISK, frozenset()),
+            idempotent=mitigated["idempotent-consumer"],
+            outbox=mitigated["outbox"],
+            retried=mitigated["retries"],
+            dead_letter=mitigated["dead-letter"],
             owners=tuple(
                 dict.fromkeys(system.owner for system in assessment.systems if system.owner)
             ),

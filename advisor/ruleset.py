@@ -11,7 +11,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -354,11 +354,23 @@ class BrokerChoice(_Frozen):
         return self
 
 
+# The mitigations the blueprint draws, for the risks that call for one (a risk's `blueprint`):
+# an idempotent consumer on each consumer of the flow, a transactional outbox on its source,
+# retries with back-off on its API calls and call-backs, a dead-letter queue after retries.
+Drawn = Literal["idempotent-consumer", "outbox", "retries", "dead-letter"]
+DRAWN: tuple[Drawn, ...] = get_args(Drawn)
+
+
 class RiskRule(_Frozen):
     id: str = Field(pattern=RULE_ID)
     title: str = Field(min_length=1)
     mitigation: str = Field(min_length=1)
     when: Condition
+    blueprint: Drawn | None = Field(
+        None,
+        description="The mitigation the blueprint draws on the flows with this risk: "
+        "idempotent-consumer, outbox, retries or dead-letter (none when left out).",
+    )
 
     @model_validator(mode="after")
     def _scope(self) -> RiskRule:

@@ -515,6 +515,43 @@ def test_mitigations_follow_the_risks(ruleset: Ruleset) -> None:
     assert "retries with back-off" in clusters(parsed(dot))["cluster_drawing"]["label"]
 
 
+def test_the_mitigations_drawn_are_the_rules_to_say(ruleset: Ruleset) -> None:
+    """A risk's `blueprint` field, not its id, says what is drawn: with the field taken off
+    the idempotency risk no consumer is marked, and a risk of another id that says `outbox`
+    marks the source."""
+    assessment = load_assessment(HOSTILE)
+    result, dot = drawn(assessment, ruleset)
+    assert "idempotent consumer" in dot and "transactional outbox" in dot
+    risks = {
+        rule.id: rule.model_copy(update={"blueprint": None}) if rule.blueprint else rule
+        for rule in ruleset.risks
+    }
+    risks["ours"] = risks["idempotency"].model_copy(update={"id": "ours", "blueprint": "outbox"})
+    bare = ruleset.model_copy(update={"risks": tuple(risks.values())})
+    renamed = result.model_copy(
+        update={
+            "risks": tuple(
+                risk.model_copy(update={"id": "ours"}) if risk.id == "idempotency" else risk
+                for risk in result.risks
+            )
+        }
+    )
+    plain = blueprint_dot(assessment, result, bare)
+    assert "idempotent consumer" not in plain and "transactional outbox" not in plain
+    assert "retries with back-off" not in plain
+    found = nodes(parsed(blueprint_dot(assessment, renamed, bare)))
+    flows = {flow.id: flow for flow in assessment.flows}
+    sources = {
+        flows[flow_id].source
+        for risk in renamed.risks
+        if risk.id == "ours"
+        for flow_id in risk.flows
+    }
+    for system in assessment.systems:
+        label = found[f"system_{system.id}"]["label"]
+        assert ("transactional outbox" in label) == (system.id in sources), system.id
+
+
 def test_retries_are_marked_on_the_edges_when_only_some_sync_calls_have_them(
     ruleset: Ruleset,
 ) -> None:

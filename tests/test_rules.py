@@ -295,6 +295,28 @@ def test_keeping_the_existing_broker_when_none_runs_falls_through(tmp_path: Path
     assert broker.choice != "none"
 
 
+def test_a_risk_names_a_mitigation_the_blueprint_draws(tmp_path: Path) -> None:
+    risk = (
+        "risks:\n  - id: ours\n    title: Ours\n    mitigation: Do it.\n"
+        "    when: {fact: flow.style, op: eq, value: event}\n"
+    )
+    drawn = load_rules([write(tmp_path, risk + "    blueprint: dead-letter\n")])
+    assert next(rule for rule in drawn.risks if rule.id == "ours").blueprint == "dead-letter"
+    message = refuse([write(tmp_path, risk + "    blueprint: dead-letters\n")])
+    assert (
+        ":6:16: risks[0] (id: ours).blueprint: 'dead-letters' is not allowed; expected one of: "
+        "idempotent-consumer, outbox, retries, dead-letter; did you mean 'dead-letter'?"
+    ) in message
+    defaults = {rule.id: rule.blueprint for rule in load_rules().risks if rule.blueprint}
+    assert defaults == {
+        "idempotency": "idempotent-consumer",
+        "dual-write": "outbox",
+        "poison-messages": "dead-letter",
+        "tight-coupling": "retries",
+        "rate-limit": "retries",
+    }
+
+
 def test_a_style_margin_of_zero_is_refused(tmp_path: Path) -> None:
     message = refuse([write(tmp_path, "scoring: {style_margin: 0}\n")])
     assert "scoring.style_margin: Input should be greater than 0" in message
