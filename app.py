@@ -7,12 +7,13 @@ import streamlit as st
 
 from advisor.advice import assess
 from advisor.questionnaire import validate_answers
-from advisor.webapp import diagram, look, questions, resources, results, state, toolbar
+from advisor.webapp import diagram, history, look, questions, resources, results, state, toolbar
 
 st.set_page_config(page_title="Integration Advisor", page_icon=resources.ICON, layout="wide")
 look.apply()
 ruleset = resources.rules()
 state.start()
+history.record()
 
 heading, tools = st.columns([3, 2], vertical_alignment="center")
 with heading:
@@ -52,6 +53,7 @@ with st.container():
 ask, why = st.columns([1, 1], gap="large")
 with ask:
     st.markdown("#### Describe the integration")
+    history.controls()
     context, systems, flows = st.tabs(questions.SECTIONS, key="sections")
     with context:
         questions.context_section(ruleset, checked)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from advisor.blueprint import VIEW_NAMES, VIEWS
-from advisor.models import Assessment, Change, FlowResult, Result
+from advisor.models import Assessment, Change, FlowResult, Result, Scores
 from advisor.narrative import Narrative
 from advisor.questionnaire import Checked
 from advisor.ruleset import Ruleset
-from advisor.webapp import diagram, resources, viewer
+from advisor.webapp import diagram, history, resources, viewer
 from advisor.webapp.diagram import Blueprint
 from advisor.webapp.text import html_text, markdown_text
 from advisor.wording import (
@@ -93,10 +93,10 @@ def recommendation(assessment: Assessment, result: Result) -> None:
         f'<div class="ia-card {STYLE_CLASS[result.recommendation]}"><div class="ia-verdict-box">'
         f'<div class="ia-label ia-for">Recommendation for {_e(assessment.name)}</div>'
         f'<div class="ia-style">{_e(STYLE_NAMES[result.recommendation])}</div>'
-        f'<div class="ia-sub" title="{_e(_meaning())}">confidence '
+        f'<div class="ia-sub">confidence '
         f"{format_confidence(result.confidence)} · {total} "
         f"flow{'s' if total != 1 else ''}: {_e(split)}</div>"
-        f'<div class="ia-meaning">{_e(_meaning())}</div></div>'
+        f"{_confidence_note(total)}</div>"
         f"{_bars(result.scores.api, result.scores.event)}"
         f"{broker}</div>"
     )
@@ -106,6 +106,28 @@ def _meaning() -> str:
     """What confidence means under the rules in force (the web app uses the default ones)."""
     settings = resources.rules().settings
     return confidence_meaning(settings.style_margin + settings.confidence_span)
+
+
+def _confidence_note(flows: int) -> str:
+    """Confidence in the reports' words and what it is not; with several flows, why it can be
+    high while the scores beside it are close: both are means over the flows (engine.score)."""
+    note = f'<div class="ia-meaning">{_e(_meaning())} It is not a probability.</div>'
+    if flows < 2:
+        return note
+    return note + (
+        '<details class="ia-meaning"><summary>Why it can be high while the scores are close'
+        f"</summary>For the whole integration it is the mean of the {flows} flows' "
+        "confidences, and the scores are the means of their scores: the means can be close "
+        "while each flow is decided clearly, one way or the other.</details>"
+    )
+
+
+def _lead(scores: Scores) -> str:
+    """Which side leads a flow and by how much, the lead its confidence measures."""
+    if scores.api == scores.event:
+        return "a dead heat"
+    side = "API" if scores.api > scores.event else "events"
+    return f"{side} {format_score(abs(scores.api - scores.event))} points ahead"
 
 
 def _bars(api: float, event: float) -> str:
@@ -154,6 +176,7 @@ def blueprint(drawing: Blueprint, result: Result) -> None:
 
 def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
     st.markdown("#### Flow by flow")
+    _html(score_chart(result))
     declared = {flow.id: flow for flow in assessment.flows}
     titles = {criterion.id: criterion.title for criterion in ruleset.criteria}
     story = Narrative(assessment, result, ruleset)
@@ -202,7 +225,7 @@ def _flow(flow: FlowResult, titles: dict[str, str], because: str) -> None:
         f'<div class="ia-flow {STYLE_CLASS[flow.style]}">'
         f'<div class="ia-sub">API {format_score(flow.scores.api)} of 100 · events '
         f"{format_score(flow.scores.event)} of 100 · confidence "
-        f"{format_confidence(flow.confidence)}</div>"
+        f"{format_confidence(flow.confidence)} ({_lead(flow.scores)})</div>"
         f'<div class="ia-decision">{_e(because)}</div>'
         f"{polling}"
         f'<table class="ia-reasons">{rows}</table></div>'
@@ -210,27 +233,53 @@ def _flow(flow: FlowResult, titles: dict[str, str], because: str) -> None:
 
 
 def what_would_change(result: Result) -> None:
+    """Each change with a button that applies it to the answers (Undo takes it back)."""
     st.markdown("#### What would change the answer")
+    applied = history.last()
+    if applied is not None and applied.what_if:
+        with st.container(horizontal=True, vertical_alignment="center", key="ia-applied"):
+            st.caption(f"{markdown_text(applied.label)}")
+            st.button(
+                "Undo",
+                key="ia-whatif-undo",
+                icon=":material/undo:",
+                on_click=history.undo,
+                help="Take the applied change back: the answers as they were before it.",
+            )
     if not result.what_would_change:
         st.caption("No single change to one answer would change a recommendation.")
         return
+    st.caption("Apply one to see the answer and the blueprint it gives; Undo takes it back.")
     changes = result.what_would_change
-    _changes(changes[:SHOWN_CHANGES])
+    _changes(changes[:SHOWN_CHANGES], 0)
     if len(changes) > SHOWN_CHANGES:
         with st.expander(f"{len(changes) - SHOWN_CHANGES} more"):
-            _changes(changes[SHOWN_CHANGES:])
+            _changes(changes[SHOWN_CHANGES:], SHOWN_CHANGES)
 
 
 SHOWN_CHANGES = 6
 
 
-def _changes(changes: tuple[Change, ...]) -> None:
-    items = "".join(
-        f"<li><span class='ia-tag {STYLE_CLASS[change.outcome]}'>"
-        f"{_e(STYLE_NAMES[change.outcome])}</span> {_e(change.summary)}</li>"
-        for change in changes
-    )
-    _html(f'<ul class="ia-changes">{items}</ul>')
+def _changes(changes: tuple[Change, ...], start: int) -> None:
+    for number, change in enumerate(changes, start):
+        with st.container(
+            horizontal=True, vertical_alignment="center", wrap=False, key=f"ia-change-{number}"
+        ):
+            st.markdown(  # the margin makes up for the one Markdown takes back at the end
+                '<ul class="ia-changes" style="margin-bottom:1rem">'
+                f"<li><span class='ia-tag {STYLE_CLASS[change.outcome]}'>"
+                f"{_e(STYLE_NAMES[change.outcome])}</span> {_e(change.summary)}</li></ul>",
+                unsafe_allow_html=True,
+                width="stretch",
+            )
+            st.button(
+                "Apply",
+                key=f"ia-apply-{number}",
+                icon=":material/play_arrow:",
+                on_click=history.apply,
+                args=(change,),
+                help="Put this change into the answers; Undo takes it back.",
+            )
 
 
 def risks(result: Result) -> None:
@@ -244,3 +293,50 @@ def risks(result: Result) -> None:
         for risk in result.risks
     )
     _html(f'<ul class="ia-risks">{items}</ul>')
+
+
+CHART_WIDTH = 400  # px; narrower screens scale it down
+_BAR_LEFT = 58
+_TRACK = 290
+_ROW = 54
+_LABEL_CHARS = 48
+
+
+def score_chart(result: Result) -> str:
+    """Every flow's API and events scores as paired bars on the 0-100 scale, inline SVG with
+    the same numbers as its accessible name. Flow ids are escaped text, no script or link."""
+    height = len(result.flows) * _ROW + 4
+    described = "; ".join(
+        f"{flow.id} ({STYLE_NAMES[flow.style]}): API {format_score(flow.scores.api)}, events "
+        f"{format_score(flow.scores.event)}"
+        for flow in result.flows
+    )
+    name = _e(f"Scores per flow, out of 100: {described}")
+    parts = [
+        f'<svg role="img" aria-label="{name}" class="ia-score-chart" width="{CHART_WIDTH}" '
+        f'height="{height}" viewBox="0 0 {CHART_WIDTH} {height}" '
+        'style="max-width:100%;height:auto" font-size="13" fill="#475467">'
+        f"<title>{name}</title>"
+    ]
+    for index, flow in enumerate(result.flows):
+        top = index * _ROW + 2
+        label = f"{flow.id} · {STYLE_NAMES[flow.style]}"
+        if len(label) > _LABEL_CHARS:
+            label = label[: _LABEL_CHARS - 1] + "…"
+        parts.append(f'<text x="0" y="{top + 14}" font-size="14" fill="#101828">{_e(label)}</text>')
+        for row, (side, score, colour) in enumerate(
+            (("API", flow.scores.api, "#1f5fa8"), ("Events", flow.scores.event, "#c2410c"))
+        ):
+            y = top + 20 + row * 15
+            width = round(_TRACK * min(max(score, 0), 100) / 100, 1)
+            parts.append(
+                f'<text x="0" y="{y + 9}">{side}</text>'
+                f'<rect x="{_BAR_LEFT}" y="{y}" width="{_TRACK}" height="10" rx="3" '
+                'fill="#f2f4f7"/>'
+                f'<rect x="{_BAR_LEFT}" y="{y}" width="{width}" height="10" rx="3" '
+                f'fill="{colour}"/>'
+                f'<text x="{_BAR_LEFT + _TRACK + 6}" y="{y + 9}" fill="#101828">'
+                f"{format_score(score)}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -86,6 +86,15 @@ def change(new: Answers, *, flow: int | None = None) -> None:
         st.session_state[FLOW] = flow
 
 
+def restore(new: Answers, *, flow: int | None = None) -> None:
+    """Other answers of the same visit (undo, redo, a what-if applied): every widget is seeded
+    afresh, the systems table too when the systems differ; the notice and the blueprint stay."""
+    if new["systems"] != answers()["systems"]:
+        generation = st.session_state[TABLE][0] + 1
+        st.session_state[TABLE] = (generation, copy.deepcopy(new["systems"]), {})
+    change(new, flow=flow)
+
+
 def table() -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
     """The systems table's key, the systems it started from and the edits in the answers."""
     generation, base, folded = st.session_state[TABLE]
