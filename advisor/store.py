@@ -137,6 +137,20 @@ class Store:
             ).fetchall()
         return [_version(row) for row in rows]
 
+    def version(self, version_id: int) -> Version:
+        """A saved version by its id."""
+        with self._reading() as db:
+            row = (
+                None
+                if db is None
+                else db.execute(
+                    f"SELECT {_COLUMNS} FROM versions WHERE id = ?", (version_id,)
+                ).fetchone()
+            )
+        if row is None:
+            raise StoreError("This version is no longer saved (it was deleted meanwhile).")
+        return _version(row)
+
     def text(self, version_id: int) -> str:
         """The YAML of a saved version."""
         with self._reading() as db:
