@@ -26,6 +26,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+# Where the app keeps saved versions (a SQLite database, made on the first save): data/ in this
+# checkout, unless ADVISOR_DATA_DIR says otherwise.
+run: export ADVISOR_DATA_DIR ?= $(CURDIR)/data
 run: $(VENV)/.installed
 	$(BIN)/python -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) \
 		--browser.serverAddress $(URL_HOST) --server.headless true --browser.gatherUsageStats false
