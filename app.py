@@ -6,18 +6,8 @@ streamlit run app.py        (or `make run`)
 import streamlit as st
 
 from advisor.advice import assess
-from advisor.questionnaire import validate_answers
-from advisor.webapp import (
-    diagram,
-    history,
-    look,
-    questions,
-    resources,
-    results,
-    state,
-    toolbar,
-    versions,
-)
+from advisor.questionnaire import notes, progress, validate_answers
+from advisor.webapp import diagram, history, look, questions, resources, results, state, toolbar
 
 st.set_page_config(page_title="Integration Advisor", page_icon=resources.ICON, layout="wide")
 look.apply()
@@ -33,10 +23,12 @@ with heading:
         "its reasons and the blueprint follow every answer."
     )
 bar = tools.container(horizontal=True, horizontal_alignment="right")
-with bar.popover("Open", icon=":material/folder_open:"):
+with bar.popover("Open", icon=":material/folder_open:", key=state.OPEN_MENU, on_change="rerun"):
     toolbar.start_from()
 
 checked = validate_answers(state.answers())
+done = progress(state.answers())
+to_fix = notes(checked, state.answers(), ruleset)
 assessment = checked.assessment
 result = assess(assessment, ruleset) if assessment else None
 drawing = (
@@ -44,31 +36,28 @@ drawing = (
     if assessment and result
     else None
 )
-last_drawing = state.remember(drawing)
+good = state.remember(assessment, result, drawing)  # kept, out of date, while incomplete
 
 with bar.popover("Share", icon=":material/link:"):
     toolbar.share(assessment)
 with bar.popover("Download", icon=":material/download:", type="primary"):
     toolbar.export(assessment, result, ruleset, drawing)
-with bar.popover("Versions", icon=":material/history:", key="versions"):
-    versions.panel(assessment, result)
-with bar.popover(resources.rules_label(), icon=":material/rule:", key="rules"):
-    resources.rules_choice()
 # Containers keep the questions at the same place in the page, whatever appears above them,
 # so the tab a visitor is on stays open.
 with st.container():
     toolbar.notice()
-    versions.comparison(assessment, result, ruleset)
 with st.container():
-    if assessment and result and drawing:
-        results.answer(assessment, result, drawing)
+    if good:
+        results.status(done, to_fix, stale=assessment is None)
+        results.answer(good.assessment, good.result, good.drawing)
     else:
-        results.problems(checked, before=last_drawing)
+        results.start_here(state.answers(), to_fix)
 
 ask, why = st.columns([1, 1], gap="large")
 with ask:
     st.markdown("#### Describe the integration")
     history.controls()
+    questions.overview()
     context, systems, flows = st.tabs(questions.SECTIONS, key="sections")
     with context:
         questions.context_section(ruleset, checked)
@@ -77,7 +66,8 @@ with ask:
     with flows:
         questions.flows_section(ruleset, checked, result)
 with why:
-    if assessment and result:
-        results.reasons(assessment, result, ruleset)
+    results.problems(to_fix)
+    if good:
+        results.reasons(good.assessment, good.result, ruleset)
     else:
-        st.caption("The reasons, the risks and what would change the answer return with it.")
+        st.caption("The reasons, the risks and what would change the answer follow it.")

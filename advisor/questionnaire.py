@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+import annotated_types
 import yaml
 
 from advisor.errors import InputError, Problem
@@ -36,7 +37,7 @@ from advisor.models import (
     Trigger,
 )
 from advisor.ruleset import Question, Ruleset
-from advisor.wording import format_number
+from advisor.wording import format_duration, format_number
 
 Answers = dict[str, Any]
 FieldKey = tuple[str | int, ...]
@@ -45,6 +46,41 @@ SOURCE = "questionnaire"
 SYSTEM_FIELDS = ("id", "name", "emits_events", "api_rate_limit_per_minute", "owner")
 FLOW_FIELDS = tuple(Flow.model_fields)
 CONTEXT_FIELDS = tuple(Context.model_fields)
+NAME_LABEL = "What is the integration called?"
+DESCRIPTION_LABEL = "What does it do? (optional)"
+
+# Which answers are still the questionnaire's own defaults. Answers that come from a file, an
+# example or a link are the user's; a blank start, a flow added with "Add a flow" and a row
+# added to the systems table hold defaults until the user touches them (or keeps them). The
+# context's, a flow's and a system's defaults are listed under this key, beside their answers;
+# `to_data` never writes it.
+UNCONFIRMED = "_unconfirmed"
+CONTEXT_ANSWERS = (
+    "name",
+    "context.stage",
+    "context.team_event_experience",
+    "context.cloud",
+    "context.existing_broker",
+    "context.goals",
+)
+SYSTEM_ANSWERS = ("emits_events", "api_rate_limit_per_minute")
+FLOW_ANSWERS = (
+    "source",
+    "targets",
+    "trigger",
+    "needs_response",
+    "initiator",
+    "max_delay_seconds",
+    "events_per_day",
+    "consistency",
+    "ordering",
+    "payload_kb",
+    "peak_per_second",
+    "items_polled_one_by_one",
+)
+# A flow fresh from "Add a flow": while none of these is touched, it is not counted.
+NEW_FLOW = ("id", "description", *FLOW_ANSWERS)
+SECTIONS = ("Context", "Systems", "Flows")
 
 # ---------------------------------------------------------------------------------------------
 # Words: questions from the rules, and plain names for every choice
@@ -151,17 +187,21 @@ def answers_from(assessment: Assessment) -> Answers:
 
 
 def blank_answers() -> Answers:
-    """A fresh start: two systems and one flow between them, every other answer at its default."""
-    return answers_from(
-        Assessment(
-            name="New integration",
-            systems=(
-                System(id="source", name="Source system"),
-                System(id="target", name="Target system"),
-            ),
-            flows=(Flow(id="flow-1", source="source", targets=("target",), trigger="data_change"),),
-        )
-    )
+    """A fresh start: a name and the context's defaults, still to be confirmed, and neither
+    systems nor flows (nothing invented is scored)."""
+    answers: Answers = {
+        "name": "New integration",
+        "description": "",
+        "context": _plain(Context().model_dump(mode="python")),
+        "systems": [],
+        "flows": [],
+        "status": None,
+        "supersedes": None,
+        "decision_makers": [],
+        "informed": [],
+        UNCONFIRMED: list(CONTEXT_ANSWERS),
+    }
+    return answers
 
 
 def _plain(value: Any) -> Any:
@@ -172,8 +212,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_data(answers: Answers) -> dict[str, Any]:
-    """The answers as an assessment document would hold them: blanks and unknowns left out."""
+def to_data(answers: Answers, *, flows: Sequence[int] | None = None) -> dict[str, Any]:
+    """The answers as an assessment document would hold them: blanks and unknowns left out;
+    with `flows`, only the flows at those positions."""
     data: dict[str, Any] = {"name": answers.get("name")}
     description = _text(answers.get("description"))
     if description is not None:
@@ -183,7 +224,10 @@ def to_data(answers: Answers) -> dict[str, Any]:
         for name, value in (answers.get("context") or {}).items()
     }
     data["systems"] = [_system_data(system) for system in answers.get("systems") or []]
-    data["flows"] = [_flow_data(flow) for flow in answers.get("flows") or []]
+    every = answers.get("flows") or []
+    data["flows"] = [
+        _flow_data(every[index]) for index in (range(len(every)) if flows is None else flows)
+    ]
     for name in ("status", "supersedes", "decision_makers", "informed"):  # kept as they came
         value = answers.get(name)
         if value:
@@ -243,11 +287,18 @@ def _whole(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Checked:
-    """The assessment when the answers are complete; otherwise the problems, by field."""
+    """The assessment when the answers are complete; otherwise the problems, by field.
+
+    `problems` are in the loader's words, placed in the document the counted answers make
+    (`flows[0] (id: a).targets[0]`); `fields` holds the same problems by the answer they are
+    about, in the questionnaire's words (a required answer not given is placed on its question).
+    `new_flows` are the flows fresh from "Add a flow", which are not counted until touched.
+    """
 
     assessment: Assessment | None
     problems: tuple[Problem, ...] = ()
     fields: dict[FieldKey, tuple[str, ...]] = field(default_factory=dict)
+    new_flows: tuple[int, ...] = ()
 
     def at(self, *key: str | int) -> tuple[str, ...]:
         """The messages for one field, e.g. `at("flows", 0, "source")`."""
@@ -255,9 +306,12 @@ class Checked:
 
 
 def validate_answers(answers: Answers) -> Checked:
-    data = to_data(answers)
+    every = answers.get("flows") or []
+    new = tuple(index for index, flow in enumerate(every) if is_new_flow(flow))
+    counted = [index for index in range(len(every)) if index not in new]
+    data = to_data(answers, flows=counted)
     try:
-        return Checked(Assessment.model_validate(data))
+        return Checked(Assessment.model_validate(data), new_flows=new)
     except ValueError:
         pass
     try:
@@ -267,13 +321,18 @@ def validate_answers(answers: Answers) -> Checked:
         problems = tuple(
             Problem(SOURCE, problem.message, path=problem.path) for problem in error.problems
         )
-        return Checked(None, problems, _by_field(problems, data))
-    return Checked(assessment)  # pragma: no cover - the model accepted it the second time
+        return Checked(None, problems, _by_field(problems, data, counted), new)
+    return Checked(assessment, new_flows=new)  # pragma: no cover - accepted the second time
 
 
-def _by_field(problems: Sequence[Problem], data: dict[str, Any]) -> dict[FieldKey, tuple[str, ...]]:
+_MISSING = re.compile(r"^missing required key '(\w+)'$")
+
+
+def _by_field(
+    problems: Sequence[Problem], data: dict[str, Any], counted: Sequence[int]
+) -> dict[FieldKey, tuple[str, ...]]:
     places = sorted(
-        ((format_path(loc, data), key) for loc, key in _places(data)),
+        ((format_path(loc, data), key) for loc, key in _places(data, counted)),
         key=lambda place: -len(place[0]),
     )
     found: dict[FieldKey, list[str]] = {}
@@ -284,12 +343,16 @@ def _by_field(problems: Sequence[Problem], data: dict[str, Any]) -> dict[FieldKe
             if path == text or path.startswith((text + ".", text + "[")):
                 key = candidate
                 break
-        found.setdefault(key, []).append(problem.message)
+        missing = _MISSING.match(problem.message)
+        if missing and len(key) == 2 and key[0] in ("systems", "flows"):
+            key = (*key, missing.group(1))  # a required answer not given: at its question
+        found.setdefault(key, []).append(in_our_words(key, problem.message))
     return {key: tuple(messages) for key, messages in found.items()}
 
 
-def _places(data: dict[str, Any]) -> Iterable[tuple[FieldKey, FieldKey]]:
-    """(location in the data, the field it belongs to) for every field the answers have."""
+def _places(data: dict[str, Any], counted: Sequence[int]) -> Iterable[tuple[FieldKey, FieldKey]]:
+    """(location in the data, the field it belongs to) for every field the answers have; the
+    data's flows are the counted ones, at their positions in the answers."""
     for name in ("name", "description", "context", "systems", "flows"):
         yield (name,), (name,)
     for name in CONTEXT_FIELDS:
@@ -299,11 +362,54 @@ def _places(data: dict[str, Any]) -> Iterable[tuple[FieldKey, FieldKey]]:
         for name in SYSTEM_FIELDS:
             yield ("systems", index, name), ("systems", index, name)
     for index, flow in enumerate(data["flows"]):
-        yield ("flows", index), ("flows", index)
+        at = counted[index]
+        yield ("flows", index), ("flows", at)
         for name in FLOW_FIELDS:
-            yield ("flows", index, name), ("flows", index, name)
+            yield ("flows", index, name), ("flows", at, name)
         for position, _ in enumerate(flow.get("targets", ())):
-            yield ("flows", index, "targets", position), ("flows", index, "targets")
+            yield ("flows", index, "targets", position), ("flows", at, "targets")
+
+
+# The model's own words for a few problems, as the questionnaire would put them.
+_REWORDED: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^Input should be greater than or equal to (\S+?)(?: \(got (.*)\))?$"),
+        "at least",
+    ),
+    (re.compile(r"^Input should be greater than (\S+?)(?: \(got (.*)\))?$"), "more than"),
+    (re.compile(r"^Input should be less than or equal to (\S+?)(?: \(got (.*)\))?$"), "at most"),
+    (re.compile(r"^Input should be less than (\S+?)(?: \(got (.*)\))?$"), "less than"),
+)
+_EMPTY_LIST = re.compile(r"^(?:Tuple|List) should have at least 1 item")
+_NOT_WHOLE = re.compile(
+    r"^Input should be a valid integer(?:, got a number with a fractional part)?"
+)
+_FIRST_NEEDED = {
+    ("systems",): "add at least one system (Systems: a row in the table)",
+    ("flows",): "add at least one flow (Flows: Add a flow), and answer its questions",
+}
+
+
+def in_our_words(key: FieldKey, message: str) -> str:
+    """A problem with the answer at `key`, said as the questionnaire would say it: `must be at
+    least 0.001` for the model's `Input should be greater than or equal to 0.001`."""
+    if _EMPTY_LIST.match(message):
+        if key in _FIRST_NEEDED:
+            return _FIRST_NEEDED[key]
+        if key[-1:] == ("targets",):
+            return "choose at least one system that receives it"
+        return "needs at least one"
+    if _MISSING.match(message) and key[-1:] in (("source",), ("id",)):
+        return "choose a system" if key[-1] == "source" else "needs an id"
+    if _NOT_WHOLE.match(message):
+        got = message.partition(" (got ")[2].rstrip(")")
+        return "must be a whole number" + (f" (got {got})" if got else "")
+    for pattern, words in _REWORDED:
+        found = pattern.match(message)
+        if found:
+            bound, got = found.groups()
+            return f"must be {words} {bound}" + (f" (got {got})" if got else "")
+    return message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,7 +429,8 @@ def unique_id(stem: str, taken: Iterable[Any]) -> str:
 
 
 def add_flow(answers: Answers) -> Answers:
-    """The answers with a new flow at the end, between the first two systems."""
+    """The answers with a new flow at the end, between the first two systems: every answer a
+    default, and the flow not counted until one of them is touched."""
     updated = copy.deepcopy(answers)
     ids = [system.get("id") for system in updated["systems"] if system.get("id")]
     flow: dict[str, Any] = _plain(
@@ -333,6 +440,7 @@ def add_flow(answers: Answers) -> Answers:
     flow["description"] = ""
     flow["source"] = ids[0] if ids else None
     flow["targets"] = ids[1:2]
+    flow[UNCONFIRMED] = list(NEW_FLOW)
     updated["flows"].append(flow)
     return updated
 
@@ -372,9 +480,16 @@ def apply_system_edits(
     named by its flows, which validation then flags. A new row without an id gets `system-N`.
     """
     start = answers["systems"] if base is None else base
-    before = dict(_table_rows(start, previous or {}))
+    before_rows = _table_rows(start, previous or {})
+    before = dict(before_rows)
     after = _table_rows(start, edits)
     updated = copy.deepcopy(answers)
+    marks = {  # the defaults each row still holds now, whatever the table started from
+        row: list(current.get(UNCONFIRMED) or ())
+        for (row, _), current in zip(before_rows, answers["systems"], strict=False)
+    }
+    for row, system in after:
+        _mark_system(system, row, before.get(row), marks.get(row))
     updated["systems"] = [system for _, system in after]
     named = [system.get("id") for system in updated["systems"]]
     for row, system in after:
@@ -386,12 +501,33 @@ def apply_system_edits(
     return updated
 
 
+def _mark_system(
+    system: dict[str, Any],
+    row: tuple[str, int],
+    before: Mapping[str, Any] | None,
+    marks: list[str] | None,
+) -> None:
+    """A row's answers still at their defaults: a new row's untouched ones, less any the
+    user has changed since."""
+    if before is None:  # a row just added: what was typed into it is an answer
+        left = [
+            name
+            for name in SYSTEM_ANSWERS
+            if system.get(name) is None or (name == "emits_events" and not system.get(name))
+        ]
+    else:
+        left = [name for name in marks or () if system.get(name) == before.get(name)]
+    system.pop(UNCONFIRMED, None)
+    if left:
+        system[UNCONFIRMED] = left
+
+
 def _table_rows(
     base: Sequence[Mapping[str, Any]], edits: TableEdits
 ) -> list[tuple[tuple[str, int], dict[str, Any]]]:
     """The table's rows after its edits, each with where it stands in the table: a row of
     `base` by its index, or the n-th added row."""
-    systems = [dict(system) for system in base]
+    systems = [{k: v for k, v in system.items() if k != UNCONFIRMED} for system in base]
     for row, changes in (edits.get("edited_rows") or {}).items():
         index = int(row)
         if 0 <= index < len(systems):
@@ -440,3 +576,255 @@ def same_edits(one: TableEdits, other: TableEdits) -> bool:
         )
 
     return normal(one) == normal(other)
+
+
+# ---------------------------------------------------------------------------------------------
+# Defaults still to confirm, and progress
+# ---------------------------------------------------------------------------------------------
+
+
+def is_new_flow(flow: Mapping[str, Any]) -> bool:
+    """A flow fresh from "Add a flow" that no one has touched yet."""
+    return set(NEW_FLOW) <= set(flow.get(UNCONFIRMED) or ())
+
+
+def mark(path: FieldKey) -> tuple[FieldKey, str] | None:
+    """Where the default mark of the answer at `path` lives, and its name there:
+    `("flows", 0, "trigger")` -> `(("flows", 0), "trigger")`; None for an answer never marked."""
+    if path == ("name",) or path == ("description",):
+        return (), path[0]
+    if len(path) == 2 and path[0] == "context":
+        return (), f"context.{path[1]}"
+    if len(path) == 3 and path[0] in ("systems", "flows") and isinstance(path[1], int):
+        return path[:2], str(path[2])
+    return None
+
+
+def unmark(answers: Answers, path: FieldKey) -> None:
+    """The answer at `path` is the user's now. Changes `answers` in place: the widgets' change
+    callbacks write single answers that way."""
+    found = mark(path)
+    if found is None:
+        return
+    owner: Any = answers
+    for part in found[0]:
+        owner = owner[part]
+    marks = owner.get(UNCONFIRMED)
+    if marks and found[1] in marks:
+        owner[UNCONFIRMED] = [name for name in marks if name != found[1]] or None
+        if owner[UNCONFIRMED] is None:
+            del owner[UNCONFIRMED]
+
+
+def keep_defaults(answers: Answers, section: str, index: int | None = None) -> Answers:
+    """The answers with the defaults of a section (`Context`, `Systems`, `Flows`, or one flow
+    with `index`) kept as the user's answers."""
+    updated = copy.deepcopy(answers)
+    if section == "Context":
+        owners: list[dict[str, Any]] = [updated]
+    elif section == "Systems":
+        owners = list(updated["systems"])
+    else:
+        flows = updated["flows"]
+        owners = list(flows) if index is None else [flows[index]]
+    for owner in owners:
+        owner.pop(UNCONFIRMED, None)
+    return updated
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section's answers that count for the recommendation, and those still defaults."""
+
+    name: str
+    answers: int
+    defaults: tuple[FieldKey, ...]
+
+    @property
+    def confirmed(self) -> int:
+        return self.answers - len(self.defaults)
+
+
+@dataclass(frozen=True)
+class Progress:
+    sections: tuple[Section, ...]
+    new_flows: tuple[int, ...]
+
+    @property
+    def answers(self) -> int:
+        return sum(section.answers for section in self.sections)
+
+    @property
+    def defaults(self) -> tuple[FieldKey, ...]:
+        return tuple(key for section in self.sections for key in section.defaults)
+
+    @property
+    def confirmed(self) -> int:
+        return self.answers - len(self.defaults)
+
+    def section(self, name: str) -> Section:
+        return next(section for section in self.sections if section.name == name)
+
+
+def progress(answers: Answers) -> Progress:
+    """Which answers are confirmed and which still hold the questionnaire's defaults, by
+    section: the context's, each system's and each flow's (new flows included)."""
+    top = set(answers.get(UNCONFIRMED) or ())
+    context = tuple(
+        ("name",) if name == "name" else ("context", name.split(".", 1)[1])
+        for name in CONTEXT_ANSWERS
+        if name in top
+    )
+    systems = answers.get("systems") or []
+    flows = answers.get("flows") or []
+    return Progress(
+        (
+            Section("Context", len(CONTEXT_ANSWERS), context),
+            Section("Systems", len(SYSTEM_ANSWERS) * len(systems), _marked(systems, "systems")),
+            Section("Flows", len(FLOW_ANSWERS) * len(flows), _marked(flows, "flows")),
+        ),
+        tuple(index for index, flow in enumerate(flows) if is_new_flow(flow)),
+    )
+
+
+def _marked(items: Sequence[Mapping[str, Any]], kind: str) -> tuple[FieldKey, ...]:
+    names = SYSTEM_ANSWERS if kind == "systems" else FLOW_ANSWERS
+    return tuple(
+        (kind, index, name)
+        for index, item in enumerate(items)
+        for name in names
+        if name in (item.get(UNCONFIRMED) or ())
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers: the bounds the model documents, and delays in a person's units
+# ---------------------------------------------------------------------------------------------
+
+_MODELS: dict[str, Any] = {"flow": Flow, "system": System}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    low: float | None = None
+    low_included: bool = True
+    high: float | None = None
+    high_included: bool = True
+    whole: bool = False
+
+
+def bounds(key: str) -> Bounds:
+    """The bounds the model sets on the number `key` (`flow.events_per_day`)."""
+    kind, name = key.split(".", 1)
+    info = _MODELS[kind].model_fields[name]
+    found: dict[str, Any] = {}
+    for item in info.metadata:
+        if isinstance(item, annotated_types.Ge):
+            found.update(low=item.ge, low_included=True)
+        elif isinstance(item, annotated_types.Gt):
+            found.update(low=item.gt, low_included=False)
+        elif isinstance(item, annotated_types.Le):
+            found.update(high=item.le, high_included=True)
+        elif isinstance(item, annotated_types.Lt):
+            found.update(high=item.lt, high_included=False)
+    whole = int in get_args(info.annotation) or info.annotation is int
+    if not whole:  # Exact[int] is Annotated[int, Strict()]: its origin is int
+        whole = getattr(info.annotation, "__origin__", None) is int
+    return Bounds(**found, whole=whole)
+
+
+def out_of_range(key: str, value: float, shown: Any = format_number) -> str | None:
+    """Why the number `value` cannot be the answer to `key`, naming the bound (`shown` says
+    a bound as the question does, a delay as `10 years`), or None when it can."""
+    limits = bounds(key)
+    if not math.isfinite(value):
+        return "is not a number"
+    if limits.whole and not float(value).is_integer():
+        return "must be a whole number"
+    low, high = limits.low, limits.high
+    if low is not None and (value < low or (value == low and not limits.low_included)):
+        least = "the least allowed is" if limits.low_included else "it must be more than"
+        return f"is too small: {least} {shown(low)}"
+    if high is not None and (value > high or (value == high and not limits.high_included)):
+        return f"is too large: the most allowed is {shown(high)}"
+    return None
+
+
+DELAY_UNITS: dict[str, float] = {
+    "seconds": 1.0,
+    "minutes": 60.0,
+    "hours": 3_600.0,
+    "days": 86_400.0,
+}
+
+
+def delay_in_units(seconds: float | None) -> tuple[float | None, str]:
+    """A delay as a person would enter it: the largest unit that holds it as a whole number or
+    to three decimals at most, 90 -> (1.5, "minutes"), 100 -> (100, "seconds")."""
+    if seconds is None or not math.isfinite(seconds):
+        return None, "seconds"
+    for unit, size in reversed(DELAY_UNITS.items()):
+        amount = seconds / size
+        if amount >= 1 and abs(amount * 1000 - round(amount * 1000)) < 1e-6:
+            return round(amount, 3), unit
+    return seconds, "seconds"
+
+
+def delay_seconds(amount: float, unit: str) -> float:
+    return amount * DELAY_UNITS[unit]
+
+
+def say_delay(seconds: float) -> str:
+    """A delay in words: `10 years` for the bound of ten years, else `1.5 minutes`."""
+    years = seconds / (365 * 86_400)
+    if years >= 1 and years.is_integer():
+        return f"{format_number(years)} year{'' if years == 1 else 's'}"
+    return format_duration(seconds)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where an answer is, in the questionnaire's words
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Note:
+    """A problem with the answers, at its question: `Flows`, `flow-1 › Which systems receive
+    it?`, and the message in the questionnaire's words."""
+
+    section: str
+    place: str
+    message: str
+    key: FieldKey
+
+
+def notes(checked: Checked, answers: Answers, ruleset: Ruleset) -> tuple[Note, ...]:
+    """Every problem of `checked`, placed at its question in the questionnaire's words."""
+    return tuple(
+        Note(*where(answers, ruleset, key), message, key)
+        for key, messages in checked.fields.items()
+        for message in messages
+    )
+
+
+def where(answers: Answers, ruleset: Ruleset, key: FieldKey) -> tuple[str, str]:
+    """The section and the question an answer belongs to: `("Flows", "flow-1 › What starts
+    it?")`; a system or a flow is named by its id, or by its place when it has none."""
+    if not key:
+        return "Context", "the assessment"
+    if key[0] in ("name", "description"):
+        return "Context", NAME_LABEL if key[0] == "name" else DESCRIPTION_LABEL
+    if key[0] == "context":
+        return "Context", question(ruleset, f"context.{key[1]}").label if len(key) > 1 else ""
+    kind = "system" if key[0] == "systems" else "flow"
+    section = "Systems" if kind == "system" else "Flows"
+    if len(key) == 1:
+        return section, ""
+    items = answers.get(str(key[0])) or []
+    index = int(key[1])
+    item = items[index] if 0 <= index < len(items) else {}
+    named = item.get("id") if isinstance(item.get("id"), str) and item.get("id") else None
+    name = named or f"{kind} {index + 1}"
+    if len(key) == 2:
+        return section, name
+    return section, f"{name} › {question(ruleset, f'{kind}.{key[2]}').label}"

@@ -61,14 +61,17 @@ def test_answers_are_plain_data() -> None:
     assert answers["flows"][0]["description"] == "The shopper pays and waits for the order number"
 
 
-def test_a_blank_assessment_is_complete() -> None:
-    checked = validate_answers(blank_answers())
-    assert checked.assessment is not None
-    assert [system.id for system in checked.assessment.systems] == ["source", "target"]
+def test_a_blank_assessment_scores_nothing_and_says_what_comes_first() -> None:
+    answers = blank_answers()
+    assert (answers["systems"], answers["flows"]) == ([], [])
+    checked = validate_answers(answers)
+    assert checked.assessment is None
+    assert checked.at("systems") == ("add at least one system (Systems: a row in the table)",)
+    assert checked.at("flows")[0].startswith("add at least one flow")
 
 
 def test_blanks_and_table_numbers_become_what_the_model_expects() -> None:
-    answers = blank_answers()
+    answers = gifting()
     answers["description"] = ""
     answers["systems"][0].update(name="", owner=" ops ", api_rate_limit_per_minute=120.0)
     answers["flows"][0].update(description="", events_per_day=250.0)
@@ -109,21 +112,25 @@ def test_a_flow_naming_a_removed_system_is_flagged_on_its_field() -> None:
         (lambda a: a.update(name=""), ("name",), "at least 1 character"),
         (lambda a: a["systems"][0].update(id="Shop Front"), ("systems", 0, "id"), "not a valid id"),
         (lambda a: a["systems"][1].update(id="storefront"), ("systems", 1, "id"), "used twice"),
-        (lambda a: a["systems"][0].update(id=None), ("systems", 0), "missing required key 'id'"),
-        (lambda a: a["flows"][0].update(targets=[]), ("flows", 0, "targets"), "at least 1"),
+        (lambda a: a["systems"][0].update(id=None), ("systems", 0, "id"), "needs an id"),
+        (
+            lambda a: a["flows"][0].update(targets=[]),
+            ("flows", 0, "targets"),
+            "choose at least one system",
+        ),
         (
             lambda a: a["flows"][0].update(targets=["storefront"]),
             ("flows", 0, "targets"),
             "targets its own source",
         ),
-        (lambda a: a["flows"][1].update(source=None), ("flows", 1), "missing required key"),
+        (lambda a: a["flows"][1].update(source=None), ("flows", 1, "source"), "choose a system"),
         (
             lambda a: a["flows"][1].update(max_delay_seconds=0.0),
             ("flows", 1, "max_delay_seconds"),
-            "greater than or equal to 0.001",
+            "must be at least 0.001",
         ),
         (lambda a: a["flows"][1].update(id="place-order"), ("flows", 1, "id"), "used twice"),
-        (lambda a: a.update(systems=[]), ("systems",), "at least 1"),
+        (lambda a: a.update(systems=[]), ("systems",), "add at least one system"),
     ],
 )
 def test_problems_land_on_their_field(change: Any, field: tuple[Any, ...], says: str) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypedDict
 
 import pandas as pd
@@ -11,21 +12,31 @@ import streamlit as st
 
 from advisor.models import Result
 from advisor.questionnaire import (
+    DELAY_UNITS,
+    DESCRIPTION_LABEL,
+    FLOW_ANSWERS,
+    NAME_LABEL,
     Checked,
     FieldKey,
+    Section,
     add_flow,
     apply_system_edits,
     choices,
     copy_flow,
-    describe_delay,
+    delay_in_units,
+    delay_seconds,
+    out_of_range,
+    progress,
     question,
     remove_flow,
     same_edits,
+    say_delay,
+    where,
 )
 from advisor.ruleset import Ruleset
 from advisor.webapp import state
 from advisor.webapp.text import html_text, markdown_text
-from advisor.wording import STYLE_NAMES, format_confidence, format_score
+from advisor.wording import STYLE_NAMES, format_confidence, format_number, format_score
 
 SECTIONS = (":material/tune: Context", ":material/apps: Systems", ":material/swap_horiz: Flows")
 ROW_HEIGHT = 35  # pixels; the browser tests find the table's cells by it
@@ -50,7 +61,13 @@ def _asked(ruleset: Ruleset, name: str) -> Asked:
 def _ask(checked: Checked, widget: Any, path: FieldKey, *args: Any, **kwargs: Any) -> None:
     """A widget bound to the answer at `path`, with that answer's problems right under it."""
     state.bound(widget, path, *args, **kwargs)
-    flag(checked.at(*path))
+    _flags(checked, path)
+
+
+def _flags(checked: Checked, path: FieldKey) -> None:
+    """A value just refused at this field, then the answer's problems."""
+    refused = state.refused(path)
+    flag(([refused] if refused else []) + list(checked.at(*path)))
 
 
 def _choice(
@@ -66,9 +83,70 @@ def _choice(
 
 
 def _number(ruleset: Ruleset, checked: Checked, key: str, path: FieldKey, **kwargs: Any) -> None:
-    """A number of the input `key`, with decimals (a whole number when `seed=int`)."""
-    decimals = {"seed": float, "step": 1.0, "format": "%g", "min_value": 0.0}
-    _ask(checked, st.number_input, path, **{**decimals, **kwargs, **_asked(ruleset, key)})
+    """A number of the input `key`, with decimals (a whole number when `seed=int`).
+
+    The box has no bounds of its own (a browser would keep a value out of them to itself,
+    outlined in red): a number out of the model's bounds reaches the server, which keeps the
+    answer as it was and says so at the field, with the bound."""
+    decimals = {"seed": float, "step": 1.0, "format": "%g"}
+    asked = {**decimals, **kwargs, **_asked(ruleset, key)}
+    _ask(checked, st.number_input, path, check=_within(key, path), **asked)
+
+
+def _within(key: str, path: FieldKey) -> Callable[[Any], str | None]:
+    """Why a number typed for `key` cannot be kept: its bound, and the answer kept instead."""
+
+    def check(value: Any) -> str | None:
+        why = out_of_range(key, float(value))
+        if why is None:
+            return None
+        kept = state.get(path)
+        kept_words = "no value" if kept is None else format_number(kept)
+        return f"{format_number(float(value))} {why}; kept {kept_words}."
+
+    return check
+
+
+def _progress(section: Section, ruleset: Ruleset, *, index: int | None = None) -> None:
+    """How many of a section's answers are confirmed, which are still the questionnaire's
+    defaults, and a button to keep them as they are."""
+    if not section.defaults:
+        if section.answers:
+            st.caption(f"All {section.answers} answers confirmed.")
+        return
+    answers = state.answers()
+    shown = [where(answers, ruleset, key)[1] for key in section.defaults]
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(
+            f"{section.confirmed} of {section.answers} answers confirmed; still at their "
+            f"defaults: {markdown_text('; '.join(shown))}. Change them, or keep them as they are."
+        )
+        st.button(
+            "Keep these defaults",
+            key=state.key(("keep", section.name, -1 if index is None else index)),
+            icon=":material/done_all:",
+            type="tertiary",
+            on_click=state.keep,
+            args=(section.name, index),
+            help="Mark these answers as yours, as they are now.",
+        )
+
+
+def overview() -> None:
+    """Confirmed answers over all, and section by section."""
+    counted = progress(state.answers())
+    parts = " · ".join(
+        f"{section.name} {section.confirmed} of {section.answers}"
+        for section in counted.sections
+        if section.answers
+    )
+    if counted.defaults:
+        st.caption(
+            f"Confirmed: {counted.confirmed} of {counted.answers} answers ({parts}). The "
+            "others still hold the questionnaire's defaults."
+        )
+    else:
+        st.caption(f"Every answer confirmed ({parts}).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,12 +155,13 @@ def _number(ruleset: Ruleset, checked: Checked, key: str, path: FieldKey, **kwar
 
 
 def context_section(ruleset: Ruleset, checked: Checked) -> None:
-    _ask(checked, st.text_input, ("name",), "What is the integration called?", max_chars=200)
+    _progress(progress(state.answers()).section("Context"), ruleset)
+    _ask(checked, st.text_input, ("name",), NAME_LABEL, max_chars=200)
     _ask(
         checked,
         st.text_area,
         ("description",),
-        "What does it do? (optional)",
+        DESCRIPTION_LABEL,
         height=68,
         max_chars=5000,
     )
@@ -117,6 +196,7 @@ def systems_section(ruleset: Ruleset, checked: Checked) -> None:
         "row at the bottom, or tick rows and press the bin to remove them. Renaming an id "
         "renames it in the flows too."
     )
+    _progress(progress(state.answers()).section("Systems"), ruleset)
     table_key, base, _ = state.table()
     table = pd.DataFrame(
         {
@@ -151,8 +231,7 @@ def systems_section(ruleset: Ruleset, checked: Checked) -> None:
             help=question(ruleset, "system.api_rate_limit_per_minute").label
             + ". "
             + question(ruleset, "system.api_rate_limit_per_minute").help,
-            min_value=1,
-            step=1,
+            step=1,  # no bound here: a value out of the model's is flagged under the table
             format="%d",
             width=95,
         ),
@@ -228,13 +307,34 @@ def flows_section(ruleset: Ruleset, checked: Checked, result: Result | None) -> 
         width="stretch",
     )
     flag(checked.at("flows"))
+    if not flows:
+        st.info(
+            "No flow yet. A flow is one kind of data moving from a source system to its "
+            "targets: add one, then answer its questions.",
+            icon=":material/swap_horiz:",
+        )
+        return
     with st.container(border=True):
-        _verdict(result, flows[index].get("id"))
+        _verdict(result, flows[index].get("id"), new=index in checked.new_flows)
+        _flow_progress(ruleset, index)
         _flow_form(ruleset, checked, index)
 
 
-def _verdict(result: Result | None, flow_id: Any) -> None:
+def _flow_progress(ruleset: Ruleset, index: int) -> None:
+    section = progress(state.answers()).section("Flows")
+    mine = tuple(key for key in section.defaults if key[1] == index)
+    _progress(Section("Flows", len(FLOW_ANSWERS), mine), ruleset, index=index)
+
+
+def _verdict(result: Result | None, flow_id: Any, *, new: bool = False) -> None:
     """The style this flow gets right now, next to the answers that decide it."""
+    if new:
+        st.markdown(
+            '<div class="ia-verdict">New flow: not counted in the recommendation until you '
+            "answer one of its questions (or keep its defaults).</div>",
+            unsafe_allow_html=True,
+        )
+        return
     found = next((flow for flow in (result.flows if result else ()) if flow.id == flow_id), None)
     if found is None:
         return
@@ -253,6 +353,8 @@ def _flow_picker(flows: list[dict[str, Any]], checked: Checked, result: Result |
     def label(position: int) -> str:  # pills read Markdown: the id is shown as text
         flow_id = flows[position].get("id") or f"flow {position + 1}"
         shown = markdown_text(flow_id)
+        if position in checked.new_flows:
+            return f"{shown} · new"
         if any(key[:2] == ("flows", position) for key in checked.fields):
             return f"⚠ {shown}"
         style = styles.get(flow_id)
@@ -270,7 +372,7 @@ def _flow_picker(flows: list[dict[str, Any]], checked: Checked, result: Result |
         on_change=_pick_flow,
         args=(picker_key,),
     )
-    return int(picked if picked is not None else state.flow_index())
+    return int(picked if picked is not None and picked < len(flows) else state.flow_index())
 
 
 def _pick_flow(picker_key: str) -> None:
@@ -311,23 +413,27 @@ def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
         _ask(checked, st.text_input, (*at, "description"), **asked, max_chars=2000)
 
     source = flow.get("source")
+    options = list(systems) + ([source] if source and source not in systems else [])
     _ask(
         checked,
         st.selectbox,
         (*at, "source"),
-        options=list(systems) + ([source] if source and source not in systems else []),
+        options=options,
         format_func=system_label,
         placeholder="Choose a system",
+        variant=_labels(options, system_label),
         **_asked(ruleset, "flow.source"),
     )
     targets = list(flow.get("targets") or [])
+    options = list(systems) + [target for target in targets if target not in systems]
     _ask(
         checked,
         st.multiselect,
         (*at, "targets"),
-        options=list(systems) + [target for target in targets if target not in systems],
+        options=options,
         format_func=system_label,
         placeholder="Choose one or more systems",
+        variant=_labels(options, system_label),
         **_asked(ruleset, "flow.targets"),
     )
     _choice(ruleset, checked, "flow.trigger", (*at, "trigger"), segmented=True)
@@ -344,31 +450,19 @@ def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
         **_asked(ruleset, "flow.initiator"),
     )
 
-    left, right = st.columns(2)
-    with left:
-        delay = (*at, "max_delay_seconds")
-        state.bound(
-            st.number_input,
-            delay,
-            seed=float,
-            min_value=0.001,  # a millisecond: the least the format takes
-            step=1.0,
-            format="%g",
-            **_asked(ruleset, "flow.max_delay_seconds"),
-        )
-        st.caption(describe_delay(flow.get("max_delay_seconds")) or " ")  # the delay in words
-        flag(checked.at(*delay))
-    with right:
+    amount, unit, volume = st.columns([1.3, 0.9, 1.4], vertical_alignment="bottom")
+    _delay(ruleset, (*at, "max_delay_seconds"), amount, unit)
+    with volume:
         _number(
             ruleset,
             checked,
             "flow.events_per_day",
             (*at, "events_per_day"),
             seed=int,
-            min_value=0,
             step=100,
             format=None,
         )
+    _flags(checked, (*at, "max_delay_seconds"))
     for name in ("consistency", "ordering"):
         _choice(ruleset, checked, f"flow.{name}", (*at, name), segmented=True)
 
@@ -390,7 +484,56 @@ def _flow_form(ruleset: Ruleset, checked: Checked, index: int) -> None:
         "flow.items_polled_one_by_one",
         (*at, "items_polled_one_by_one"),
         seed=int,
-        min_value=1,
         step=1,
         format=None,
     )
+
+
+def _labels(options: Sequence[Any], label: Callable[[Any], str]) -> str:
+    """A short digest of the labels a select shows, for its key: a select holds the label the
+    browser last showed, so when labels change (a system renamed) it must start afresh from the
+    answer, which holds the id, or it would hand back a label where an id belongs."""
+    shown = "\n".join(label(option) for option in options)
+    return hashlib.blake2b(shown.encode("utf-8"), digest_size=4).hexdigest()
+
+
+def _delay(ruleset: Ruleset, path: FieldKey, amount_column: Any, unit_column: Any) -> None:
+    """How fresh the targets must be, as a number and a unit (seconds, minutes, hours, days);
+    the answer stays in seconds."""
+    amount_key, unit_key = state.key(path), state.key(path) + "~unit"
+    if amount_key not in st.session_state or unit_key not in st.session_state:
+        st.session_state[amount_key], st.session_state[unit_key] = delay_in_units(state.get(path))
+    amount_column.number_input(
+        key=amount_key,
+        step=1.0,
+        format="%g",
+        on_change=_delay_changed,
+        args=(path, amount_key, unit_key),
+        **_asked(ruleset, "flow.max_delay_seconds"),
+    )
+    unit_column.selectbox(
+        "Unit",
+        list(DELAY_UNITS),
+        key=unit_key,
+        on_change=_delay_changed,
+        args=(path, amount_key, unit_key),
+        help="The number beside it is in this unit: 5 and minutes is 5 minutes (300 seconds).",
+    )
+
+
+def _delay_changed(path: FieldKey, amount_key: str, unit_key: str) -> None:
+    amount, unit = st.session_state[amount_key], st.session_state[unit_key]
+    kept = state.get(path)
+    seconds = None if amount is None else round(delay_seconds(float(amount), unit), 6)
+    why = (
+        "is needed"
+        if seconds is None
+        else out_of_range("flow.max_delay_seconds", seconds, say_delay)
+    )
+    if why is None:
+        state.put(path, seconds)
+        return
+    typed = "A delay" if amount is None else f"{format_number(float(amount))} {unit}"
+    kept_words = "no value" if kept is None else say_delay(kept)
+    state.refuse(path, f"{typed} {why}; kept {kept_words}.")
+    st.session_state[amount_key], st.session_state[unit_key] = delay_in_units(kept)

@@ -8,7 +8,7 @@ import streamlit as st
 from advisor.blueprint import VIEW_NAMES, VIEWS
 from advisor.models import Assessment, Change, FlowResult, Result, Scores
 from advisor.narrative import Narrative
-from advisor.questionnaire import Checked
+from advisor.questionnaire import Answers, FieldKey, Note, Progress
 from advisor.ruleset import Ruleset
 from advisor.webapp import diagram, history, resources, viewer
 from advisor.webapp.diagram import Blueprint
@@ -35,28 +35,100 @@ def _e(text: object) -> str:
     return html_text(text)
 
 
-def problems(checked: Checked, before: Blueprint | None) -> None:
-    """In place of the answer while some answers are incomplete: what to fix, and the
-    blueprint as it was before, faded, so that the page does not jump."""
+def status(progress: Progress, notes: tuple[Note, ...], *, stale: bool) -> None:
+    """One line above the answer, always there (so that nothing below it moves): whether it is
+    out of date (the answers are incomplete: it is the last complete answers' result, faded),
+    and whether it rests on answers still at their defaults."""
+    if stale:
+        first = notes[0] if notes else None
+        where = f" ({_e(first.section)} › {_e(first.place)})" if first and first.place else ""
+        count = plural(len(notes), "answer")
+        text = (
+            f"<b>Out of date:</b> {count} to fix{where}. Shown: the result of the last "
+            "complete answers, until they are fixed."
+        )
+        # the kept result is faded and marked, in this element's own style sheet
+        style = (
+            "<style>.st-key-ia-summary .ia-card, .st-key-ia-blueprint, .ia-flow, .ia-change, "
+            ".ia-changes, .ia-risks { opacity: .55; } "
+            ".st-key-ia-summary .ia-card { position: relative; } "
+            '.st-key-ia-summary .ia-card::after { content: "Out of date"; position: absolute; '
+            "top: .5rem; right: .8rem; font-size: .72rem; font-weight: 700; color: #b42318; "
+            "text-transform: uppercase; letter-spacing: .06em; }</style>"
+        )
+        _html(f'<div class="ia-status ia-stale" role="status">⚠ {text}</div>{style}')
+        return
+    new = len(progress.new_flows)
+    defaults = sum(1 for key in progress.defaults if not _in_new_flow(key, progress))
+    parts = []
+    if defaults:
+        parts.append(
+            f"rests on {plural(defaults, 'answer')} still at the questionnaire's defaults "
+            f"({_by_section(progress)}): change them or keep them, in each section"
+        )
+    if new:
+        parts.append(f"{plural(new, 'new flow')} not counted yet")
+    if parts:
+        text = "This recommendation " + "; ".join(parts) + "."
+        _html(f'<div class="ia-status ia-defaults" role="status">ⓘ {_e(text)}</div>')
+    else:
+        _html(
+            '<div class="ia-status" role="status">✓ Every answer confirmed: the '
+            "recommendation rests on your answers alone.</div>"
+        )
+
+
+def _in_new_flow(key: FieldKey, progress: Progress) -> bool:
+    return key[:1] == ("flows",) and key[1] in progress.new_flows
+
+
+def _by_section(progress: Progress) -> str:
+    counts = []
+    for section in progress.sections:
+        shown = [key for key in section.defaults if not _in_new_flow(key, progress)]
+        if shown:
+            counts.append(f"{section.name} {len(shown)}")
+    return ", ".join(counts)
+
+
+def start_here(answers: Answers, notes: tuple[Note, ...]) -> None:
+    """In place of the answer before any flow can be scored: what to do first."""
+    systems = len(answers.get("systems") or [])
+    flows = len(answers.get("flows") or [])
+    steps = (
+        (systems >= 2, "Systems: add the systems taking part, one row each (at least two)."),
+        (flows >= 1, "Flows: add a flow from one system to others."),
+        (False, "Answer the flow's questions: the recommendation and the blueprint follow."),
+    )
     items = "".join(
-        f"<li><code>{_e(problem.path)}</code> {_e(problem.message)}</li>"
-        if problem.path
-        else f"<li>{_e(problem.message)}</li>"
-        for problem in checked.problems
+        f'<li class="{"ia-done" if done else ""}">{"✓ " if done else ""}{_e(step)}</li>'
+        for done, step in steps
     )
     with st.container(key="ia-summary"):
         _html(
-            '<div class="ia-card ia-missing"><div class="ia-verdict-box">'
-            '<div class="ia-label ia-for">Almost there</div>'
-            '<div class="ia-style">Fix the flagged answers</div>'
-            '<div class="ia-sub">The recommendation returns as soon as they are fixed; each '
-            "is also flagged next to its question.</div></div>"
-            f'<ul class="ia-problems">{items}</ul></div>'
+            '<div class="ia-card ia-missing ia-empty"><div class="ia-verdict-box">'
+            f'<div class="ia-label ia-for">{_e(answers.get("name") or "New integration")}</div>'
+            '<div class="ia-style">Start here</div>'
+            '<div class="ia-sub">Nothing is scored yet: no flow is complete. Describe the '
+            "integration below.</div></div>"
+            f'<ol class="ia-steps">{items}</ol></div>'
         )
-    if before is not None and before.svg is not None:
-        with st.container(border=True, key="ia-blueprint-before"):
-            st.image(before.svg, width="content")
-            st.caption("The blueprint as it was before the flagged answers.")
+
+
+def problems(notes: tuple[Note, ...]) -> None:
+    """What to fix while the answers are incomplete, each at its question in the
+    questionnaire's words (and flagged there too)."""
+    if not notes:
+        return
+    items = "".join(
+        f"<li><b>{_e(note.section)}{' › ' + _e(note.place) if note.place else ''}</b>: "
+        f"{_e(note.message)}</li>"
+        for note in notes
+    )
+    _html(
+        '<div class="ia-fix"><div class="ia-label">Answers to fix</div>'
+        f'<ul class="ia-problems">{items}</ul></div>'
+    )
 
 
 def answer(assessment: Assessment, result: Result, drawing: Blueprint) -> None:

@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from advisor.errors import InputError, Problem
-from advisor.models import Assessment
-from advisor.questionnaire import Answers, FieldKey, answers_from, blank_answers
+from advisor.models import Assessment, Result
+from advisor.questionnaire import (
+    Answers,
+    FieldKey,
+    answers_from,
+    blank_answers,
+    keep_defaults,
+    unmark,
+)
 from advisor.share import decode_link
 from advisor.webapp.diagram import Blueprint
 from advisor.webapp.resources import default_example
@@ -31,7 +39,9 @@ GENERATION = "generation"
 TABLE = "table"  # the systems table: (its generation, the systems it started from, edits folded)
 FLOW = "flow"
 NOTICE = "notice"
-LAST_DRAWING = "last-drawing"
+LAST_GOOD = "last-good"
+REFUSED = "refused"  # numbers refused at their field: {answer path: what was said}
+OPEN_MENU = "open-menu"  # the Open popover's state: closed once something is opened
 LINK_PARAM = "a"
 
 
@@ -62,7 +72,8 @@ def replace(new: Answers, *, problems: tuple[Problem, ...] = (), title: str | No
     st.session_state[TABLE] = (table_generation, copy.deepcopy(new["systems"]), {})
     st.session_state[FLOW] = 0
     st.session_state[NOTICE] = (title, problems) if problems else None
-    st.session_state.pop(LAST_DRAWING, None)
+    st.session_state.pop(LAST_GOOD, None)
+    st.session_state.pop(REFUSED, None)
 
 
 def report(title: str, problems: tuple[Problem, ...]) -> None:
@@ -82,8 +93,19 @@ def change(new: Answers, *, flow: int | None = None) -> None:
     """A structural edit (a flow added or removed, the systems table): reseed every widget."""
     st.session_state[ANSWERS] = new
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+    st.session_state.pop(REFUSED, None)
     if flow is not None:
         st.session_state[FLOW] = flow
+
+
+def keep(section: str, index: int | None = None) -> None:
+    """Keep the defaults of a section (or of one flow) as the user's answers."""
+    change(keep_defaults(answers(), section, index))
+
+
+def close_open_menu() -> None:
+    """Close the Open popover (from a callback, before it is drawn): something was opened."""
+    st.session_state[OPEN_MENU] = False
 
 
 def restore(new: Answers, *, flow: int | None = None) -> None:
@@ -138,10 +160,28 @@ def get(path: FieldKey) -> Any:
 
 
 def put(path: FieldKey, value: Any) -> None:
+    """The one place a single answer changes: the user's own from now on, no longer a default,
+    and no longer refused."""
     node: Any = answers()
     for part in path[:-1]:
         node = node[part]
     node[path[-1]] = value
+    unmark(answers(), path)
+    refused_now = st.session_state.get(REFUSED)
+    if refused_now:
+        refused_now.pop(path, None)
+
+
+def refuse(path: FieldKey, message: str) -> None:
+    """Say at the field why a value was not taken; the answer keeps its value."""
+    st.session_state.setdefault(REFUSED, {})[path] = message
+
+
+def refused(path: FieldKey) -> str | None:
+    return (st.session_state.get(REFUSED) or {}).get(path)
+
+
+Check = Callable[[Any], "str | None"]
 
 
 def bound(
@@ -149,23 +189,57 @@ def bound(
     path: FieldKey,
     *args: Any,
     seed: Callable[[Any], Any] = lambda value: value,
+    check: Check | None = None,
+    variant: str = "",
     **kwargs: Any,
 ) -> Any:
-    """Draw `widget` showing the answer at `path`; the user's changes go back into the answers."""
-    widget_key = key(path)
+    """Draw `widget` showing the answer at `path`; the user's changes go back into the answers.
+
+    `check` says why a value cannot be taken (a number out of its bounds): the answer then keeps
+    its value, the widget shows it again, and `refused(path)` says why. A `variant` is part of
+    the widget's key: a widget whose options' labels change gets a new key with them (a select
+    holds the label the browser last showed, not the value behind it).
+    """
+    widget_key = key(path) + (f"~{variant}" if variant else "")
     if widget_key not in st.session_state:
         st.session_state[widget_key] = seed(get(path))
-    return widget(*args, key=widget_key, on_change=_store, args=(widget_key, path), **kwargs)
+    return widget(
+        *args,
+        key=widget_key,
+        on_change=_store,
+        args=(widget_key, path, seed, check),
+        **kwargs,
+    )
 
 
-def _store(widget_key: str, path: FieldKey) -> None:
+def _store(
+    widget_key: str, path: FieldKey, seed: Callable[[Any], Any], check: Check | None
+) -> None:
     value = st.session_state[widget_key]
+    why = check(value) if check is not None and value is not None else None
+    if why is not None:
+        refuse(path, why)
+        st.session_state[widget_key] = seed(get(path))
+        return
     put(path, list(value) if isinstance(value, tuple) else value)
 
 
-def remember(drawing: Blueprint | None) -> Blueprint | None:
-    """The blueprint of the last complete answers: the one given, or the one before it."""
-    if drawing is not None:
-        st.session_state[LAST_DRAWING] = drawing
-        return drawing
-    return st.session_state.get(LAST_DRAWING)
+@dataclass(frozen=True)
+class Good:
+    """The result of the last complete answers, kept on screen while the answers are not."""
+
+    assessment: Assessment
+    result: Result
+    drawing: Blueprint
+
+
+def remember(
+    assessment: Assessment | None, result: Result | None, drawing: Blueprint | None
+) -> Good | None:
+    """The result of the last complete answers: the one given, or the one before it."""
+    if assessment is not None and result is not None and drawing is not None:
+        good = Good(assessment, result, drawing)
+        st.session_state[LAST_GOOD] = good
+        return good
+    found: Good | None = st.session_state.get(LAST_GOOD)
+    return found

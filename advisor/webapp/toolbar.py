@@ -19,12 +19,12 @@ from advisor.webapp.text import markdown_text
 
 EXAMPLE = "example"
 UPLOAD = "upload"
-UPLOADED = "uploaded-file"
 
 
 def start_from() -> None:
     """Open an example, a blank page or a file. Their widgets are new after every replacement,
-    so the same example or the same file can be opened again."""
+    so the same example or the same file can be opened again. Whatever is opened closes the
+    menu, so that the page it opens is in sight."""
     titles = {item.file: item.title for item in resources.examples()}
     example_key = state.key((EXAMPLE,))
     st.selectbox(
@@ -45,15 +45,21 @@ def start_from() -> None:
         width="stretch",
     )
     upload_key = state.key((UPLOAD,))
-    uploaded = st.file_uploader(
+    st.file_uploader(
         "Your own YAML file",
         type=["yaml", "yml"],
         key=upload_key,
         max_upload_size=1,
         help="An assessment in the format `advisor assess` reads, up to 1 MB.",
+        on_change=_open_upload,  # once per file chosen, a refused one too
+        args=(upload_key,),
     )
-    if uploaded is not None and st.session_state.get(UPLOADED) != (upload_key, uploaded.file_id):
-        st.session_state[UPLOADED] = (upload_key, uploaded.file_id)  # a refused file: once
+
+
+def _open_upload(upload_key: str) -> None:
+    uploaded = st.session_state.get(upload_key)
+    if uploaded is not None:
+        state.close_open_menu()
         open_file(uploaded.name, uploaded.getvalue())
 
 
@@ -70,10 +76,12 @@ def open_file(name: str, data: bytes) -> None:
 def _open_example(example_key: str) -> None:
     chosen = st.session_state[example_key]
     if chosen is not None:
+        state.close_open_menu()
         state.load(resources.example(chosen))
 
 
 def _start_blank() -> None:
+    state.close_open_menu()
     state.replace(blank_answers())
 
 
