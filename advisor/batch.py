@@ -41,7 +41,8 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from advisor.errors import InputError, did_you_mean
 from advisor.files import atomic_writer
-from advisor.formats import NO_SLUG, slug
+from advisor.formats import BATCH, BATCH_DEFAULT, NO_SLUG, slug
+from advisor.formats import FORMATS as REGISTRY
 
 if TYPE_CHECKING:
     from advisor.models import Assessment, Result
@@ -83,7 +84,7 @@ FLOW_COLUMNS = (
 )
 
 # ---------------------------------------------------------------------------------------------
-# Formats: the one place where an output format is added
+# Formats: named, and written, by advisor.formats (where an output format is added)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -129,10 +130,18 @@ class Format:
     render: Callable[[Assessed], bytes]
 
 
-def _json(subject: Assessed) -> bytes:
-    from advisor.report import to_json
+def _written(name: str, subject: Assessed, **given: Any) -> bytes:
+    """A format as its writer in advisor.formats writes it, from what `given` adds."""
+    from advisor.formats import Subject
 
-    return to_json(subject.result).encode("utf-8")
+    options = subject.options
+    return REGISTRY[name].data(
+        Subject(subject.assessment, subject.result, options.ruleset, **given)
+    )
+
+
+def _json(subject: Assessed) -> bytes:
+    return _written("json", subject)
 
 
 def _record(subject: Assessed) -> Any:
@@ -145,17 +154,10 @@ def _record(subject: Assessed) -> Any:
 
 
 def _markdown(subject: Assessed) -> bytes:
-    from advisor.report import to_markdown
-
-    text = to_markdown(
-        subject.assessment, subject.result, subject.options.ruleset, record=_record(subject)
-    )
-    return text.encode("utf-8")
+    return _written("md", subject, record=_record(subject))
 
 
 def _html(subject: Assessed) -> bytes:
-    from advisor.report import to_html
-
     diagram = None
     views: tuple[tuple[str, str], ...] = ()
     if subject.options.diagrams:
@@ -164,15 +166,7 @@ def _html(subject: Assessed) -> bytes:
             views = _views(subject)
         except FormatError:
             diagram = None  # the report stands without its blueprint, as `advisor assess` does
-    html = to_html(
-        subject.assessment,
-        subject.result,
-        subject.options.ruleset,
-        diagram_svg=diagram,
-        diagram_views=views,
-        record=_record(subject),
-    )
-    return html.encode("utf-8")
+    return _written("html", subject, blueprint=diagram, views=views, record=_record(subject))
 
 
 def _views(subject: Assessed) -> tuple[tuple[str, str], ...]:
@@ -202,13 +196,14 @@ def _png(subject: Assessed) -> bytes:
 
 def _drawn(subject: Assessed, fmt: Literal["svg", "png"]) -> bytes:
     from advisor.blueprint import blueprint_dot
-    from advisor.render import RenderError, render
+    from advisor.render import RenderError
 
+    options = subject.options
     dot = subject.memo(
-        "dot", lambda: blueprint_dot(subject.assessment, subject.result, subject.options.ruleset)
+        "dot", lambda: blueprint_dot(subject.assessment, subject.result, options.ruleset)
     )
     try:
-        return render(dot, fmt, renderer=subject.options.renderer, timeout=subject.options.timeout)
+        return _written(fmt, subject, dot=dot, renderer=options.renderer, timeout=options.timeout)
     except RenderError as error:
         raise FormatError(f"the blueprint could not be drawn: {error}") from None
 
@@ -221,18 +216,18 @@ def _contracts(subject: Assessed) -> tuple[tuple[str, bytes], ...]:
     return tuple((name, text.encode("utf-8")) for name, text in files.items())
 
 
+_RENDERS: dict[str, Callable[[Assessed], bytes]] = {
+    "json": _json,
+    "md": _markdown,
+    "html": _html,
+    "svg": _svg,
+    "png": _png,
+}
 FORMATS: dict[str, Format] = {
-    item.name: item
-    for item in (
-        Format("json", "result.json", _json),
-        Format("md", "decision.md", _markdown),
-        Format("html", "report.html", _html),
-        Format("svg", "blueprint.svg", _svg),
-        Format("png", "blueprint.png", _png),
-    )
+    name: Format(name, REGISTRY[name].file_name, _RENDERS[name]) for name in BATCH
 }
 DIAGRAMS = frozenset({"html", "svg", "png"})  # the formats that need a renderer
-DEFAULT_FORMATS = ("json", "md", "html", "svg")
+DEFAULT_FORMATS = BATCH_DEFAULT
 LINK_ORDER = ("html", "md", "svg", "png", "json")  # what the overview links to, by preference
 LINK_NAMES = {
     "html": "report",

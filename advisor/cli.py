@@ -19,14 +19,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from advisor import __version__
+from advisor import __version__, formats
 from advisor.errors import InputError, Problem, did_you_mean
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
     from advisor.models import Assessment, Result
-    from advisor.report import Record
     from advisor.ruleset import Ruleset
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -235,9 +234,9 @@ with the blueprint; md is an architecture decision record (MADR), dated --date.
     _add_file(assess)
     assess.add_argument(
         "--format",
-        choices=_ASSESS_FORMATS,
+        choices=formats.ASSESS,
         metavar="FORMAT",
-        help=f"{_listed(_ASSESS_FORMATS)} (default: the suffix of -o, else text)",
+        help=f"{_listed(formats.ASSESS)} (default: the suffix of -o, else text)",
     )
     assess.add_argument(
         "--date",
@@ -317,9 +316,9 @@ or timed out (the message names it); 2 the command was used wrongly.
     _add_file(diagram)
     diagram.add_argument(
         "--format",
-        choices=_DIAGRAM_FORMATS,
+        choices=formats.DIAGRAM,
         metavar="FORMAT",
-        help=f"{_listed(_DIAGRAM_FORMATS)} (default: the suffix of -o, else svg)",
+        help=f"{_listed(formats.DIAGRAM)} (default: the suffix of -o, else svg)",
     )
     _add_output(diagram)
     _add_rules(diagram)
@@ -467,8 +466,6 @@ examples:
     return parser
 
 
-_ASSESS_FORMATS = ("json", "text", "html", "md")
-_DIAGRAM_FORMATS = ("dot", "svg", "png")
 _SHELLS = ("bash", "zsh", "tcsh")
 _DIFF_FORMATS = ("text", "md", "json")
 _BACKLOG_FORMATS = ("csv", "md")
@@ -584,7 +581,7 @@ def _assess(args: argparse.Namespace) -> int:
     from advisor.advice import assess, stamped
     from advisor.files import shown_path
     from advisor.loader import rules_digest
-    from advisor.report import Record, to_json, to_text
+    from advisor.report import Record
 
     _refuse_overwriting(args.file, args.output)
     fmt = _output_format("assess", args.format, args.output, default="text")
@@ -601,27 +598,13 @@ def _assess(args: argparse.Namespace) -> int:
         status=args.status or assessment.status or "proposed",
         supersedes=args.supersedes or assessment.supersedes,
     )
+    subject = formats.Subject(assessment, result, ruleset, record=record)
     if fmt == "html":
-        text = _html_report(assessment, result, ruleset, record)
-    elif fmt == "md":
-        text = _markdown_report(assessment, result, ruleset, record)
-    else:
-        text = to_json(result) if fmt == "json" else to_text(assessment, result, ruleset=ruleset)
-    _emit(text, args.output, kind=_TEXT_KINDS[fmt])
+        subject = _with_blueprint(subject)
+    written = formats.FORMATS[fmt].write(subject)
+    assert isinstance(written, str)  # the formats of assess are text
+    _emit(written, args.output, kind=formats.FORMATS[fmt].escape)
     return EXIT_OK
-
-
-# How characters that standard output's encoding lacks are written in each format, so that the
-# output stays valid and means the same: JSON escapes (\u00e9), HTML and Markdown character
-# references (&#233;), and backslash escapes (\xe9) in plain text.
-_TEXT_KINDS = {
-    "json": "json",
-    "html": "markup",
-    "md": "markup",
-    "text": "text",
-    "dot": "markup",
-    "csv": "text",
-}
 
 
 def _refuse_overwriting(file: Path, output: Path | None) -> None:
@@ -666,21 +649,21 @@ def _load_assessment(file: Path) -> Assessment:
     return parse_assessment(decode(data, STDIN_NAME), STDIN_NAME)
 
 
-# The formats each command writes, by the suffix of -o (the first suffix is the one to name).
-_SUFFIXES: dict[str, dict[str, tuple[str, ...]]] = {
-    "assess": {
-        "json": (".json",),
-        "text": (".txt", ".text"),
-        "html": (".html", ".htm"),
-        "md": (".md", ".markdown"),
-    },
-    "diagram": {"svg": (".svg",), "png": (".png",), "dot": (".dot", ".gv")},
-    "schema": {"json": (".json",)},
-    "diff": {"text": (".txt", ".text"), "md": (".md", ".markdown"), "json": (".json",)},
-    "backlog": {"csv": (".csv",), "md": (".md", ".markdown")},
+# The formats each command writes, in the order its messages name them, by the suffixes of -o
+# (formats.FORMATS: the first suffix is the one to name).
+_WRITES: dict[str, tuple[str, ...]] = {
+    "assess": formats.ASSESS,
+    "diagram": ("svg", "png", "dot"),
+    "schema": ("json",),
+    "diff": _DIFF_FORMATS,
+    "backlog": _BACKLOG_FORMATS,
+}
+_SUFFIXES = {
+    command: {name: formats.FORMATS[name].suffixes for name in names}
+    for command, names in _WRITES.items()
 }
 _KNOWN_SUFFIXES = frozenset(
-    suffix for formats in _SUFFIXES.values() for names in formats.values() for suffix in names
+    suffix for table in _SUFFIXES.values() for names in table.values() for suffix in names
 )
 
 
@@ -691,9 +674,9 @@ def _output_format(command: str, given: str | None, output: Path | None, *, defa
     if _is_stdout(output):
         return given or default
     assert output is not None
-    formats = _SUFFIXES[command]
+    table = _SUFFIXES[command]
     suffix = output.suffix.lower()
-    by_suffix = next((name for name, suffixes in formats.items() if suffix in suffixes), None)
+    by_suffix = next((name for name, suffixes in table.items() if suffix in suffixes), None)
     if given is None:
         if by_suffix is not None or not suffix:
             return by_suffix or default
@@ -737,25 +720,12 @@ def _reference(text: str) -> str:
     return text
 
 
-def _markdown_report(
-    assessment: Assessment, result: Result, ruleset: Ruleset, record: Record
-) -> str:
-    from advisor.report import to_markdown
+def _with_blueprint(subject: formats.Subject) -> formats.Subject:
+    """The HTML report's figures: the overview and the focused views that differ from it."""
+    from dataclasses import replace
 
-    return to_markdown(assessment, result, ruleset, record=record)
-
-
-def _html_report(assessment: Assessment, result: Result, ruleset: Ruleset, record: Record) -> str:
-    from advisor.report import to_html
-
-    return to_html(
-        assessment,
-        result,
-        ruleset,
-        diagram_svg=_diagram_svg(assessment, result, ruleset),
-        diagram_views=_diagram_views(assessment, result, ruleset),
-        record=record,
-    )
+    drawn = (subject.assessment, subject.result, subject.ruleset)
+    return replace(subject, blueprint=_diagram_svg(*drawn), views=_diagram_views(*drawn))
 
 
 def _diagram_views(
@@ -800,7 +770,7 @@ def _schema(args: argparse.Namespace) -> int:
 def _diagram(args: argparse.Namespace) -> int:
     from advisor.advice import assess
     from advisor.blueprint import UnknownFlowError, blueprint_dot
-    from advisor.render import RenderError, render
+    from advisor.render import RenderError
 
     _refuse_overwriting(args.file, args.output)
     fmt = _output_format("diagram", args.format, args.output, default="svg")
@@ -809,23 +779,19 @@ def _diagram(args: argparse.Namespace) -> int:
     _check_timeout(args)
     ruleset = _load_rules(args)
     assessment = _load_assessment(args.file)
+    result = assess(assessment, ruleset, what_if=False)
     try:
-        dot = blueprint_dot(
-            assessment,
-            assess(assessment, ruleset, what_if=False),
-            ruleset,
-            view=args.view,
-            flow=args.flow,
-        )
+        dot = blueprint_dot(assessment, result, ruleset, view=args.view, flow=args.flow)
     except UnknownFlowError as error:
         raise UsageError(f"--flow: {error}") from None
+    subject = formats.Subject(
+        assessment, result, ruleset, dot=dot, renderer=args.renderer, timeout=args.timeout
+    )
     if fmt == "dot":
-        _emit(dot, args.output, kind="markup")
+        _emit(dot, args.output, kind=formats.FORMATS["dot"].escape)
         return EXIT_OK
     try:
-        data = render(
-            dot, "png" if fmt == "png" else "svg", renderer=args.renderer, timeout=args.timeout
-        )
+        data = formats.FORMATS[fmt].data(subject)
     except RenderError as error:
         print(f"advisor: error: cannot draw the {fmt.upper()}: {error}", file=sys.stderr)
         return EXIT_REFUSED
@@ -963,8 +929,8 @@ renderer missing for svg or png; 2 the command was used wrongly.
         "--format",
         action="append",
         metavar="FORMAT[,FORMAT...]",
-        help="the formats to write, comma-separated or repeated: json, md, html, svg or png "
-        "(default: json,md,html,svg)",
+        help="the formats to write, comma-separated or repeated: "
+        f"{_listed(formats.BATCH)} (default: {','.join(formats.BATCH_DEFAULT)})",
     )
     batch.add_argument(
         "--jobs",
@@ -998,7 +964,7 @@ def _batch(args: argparse.Namespace) -> int:
     if str(args.out) == STDOUT:
         raise UsageError("batch writes a folder of files: give -o DIR, not standard output")
     try:
-        formats = (
+        wanted = (
             batch.parse_formats(",".join(args.format))
             if args.format is not None
             else batch.default_formats()
@@ -1015,9 +981,9 @@ def _batch(args: argparse.Namespace) -> int:
     ruleset = _load_rules(args)
     options = batch.Options(
         ruleset=ruleset,
-        formats=formats,
+        formats=wanted,
         date=args.date or datetime.date.today(),
-        diagrams=_can_draw(formats, args.renderer),
+        diagrams=_can_draw(wanted, args.renderer),
         what_if=args.what_if,
         renderer=args.renderer,
         timeout=args.timeout,
@@ -1049,20 +1015,20 @@ def _batch(args: argparse.Namespace) -> int:
     return EXIT_REFUSED if tally.refused else EXIT_OK
 
 
-def _can_draw(formats: Sequence[str], renderer: str | None) -> bool:
+def _can_draw(wanted: Sequence[str], renderer: str | None) -> bool:
     """Whether blueprints can be drawn: without a renderer, svg and png cannot be written (exit
     code 1, as `advisor diagram`, before anything is); the HTML reports do without (with a
     warning)."""
     from advisor.batch import DIAGRAMS
 
-    if not DIAGRAMS.intersection(formats):
+    if not DIAGRAMS.intersection(wanted):
         return False
     from advisor.render import RenderError, find_renderer
 
     try:
         find_renderer(renderer)
     except RenderError as error:
-        if {"svg", "png"}.intersection(formats):
+        if {"svg", "png"}.intersection(wanted):
             raise ToolError(f"cannot draw the blueprints: {error}") from None
         print(f"advisor: warning: the reports have no blueprint: {error}", file=sys.stderr)
         return False
@@ -1080,7 +1046,7 @@ def _diff(args: argparse.Namespace) -> int:
         old, assess(old, ruleset, what_if=False), new, assess(new, ruleset, what_if=False)
     )
     writer = {"text": to_text, "md": to_markdown, "json": to_json}[fmt]
-    _emit(writer(comparison), args.output, kind=_TEXT_KINDS[fmt])
+    _emit(writer(comparison), args.output, kind=formats.FORMATS[fmt].escape)
     return EXIT_OK
 
 
@@ -1123,7 +1089,7 @@ def _backlog(args: argparse.Namespace) -> int:
     assessment = _load_assessment(args.file)
     result = assess(assessment, ruleset, what_if=False)
     writer = to_markdown if fmt == "md" else to_csv
-    _emit(writer(assessment, result, ruleset), args.output, kind=_TEXT_KINDS[fmt])
+    _emit(writer(assessment, result, ruleset), args.output, kind=formats.FORMATS[fmt].escape)
     return EXIT_OK
 
 
@@ -1142,7 +1108,7 @@ def _cores() -> int:
 
 def _emit(text: str, output: Path | None, *, kind: str = "text") -> None:
     """Write text to stdout, in its encoding (characters it lacks escaped as `kind` says: see
-    _TEXT_KINDS), or as UTF-8 to a file."""
+    formats.Escape), or as UTF-8 to a file."""
     if not _is_stdout(output):
         _emit_bytes(text.encode("utf-8"), output)
         return

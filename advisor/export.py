@@ -14,7 +14,6 @@ from typing import Any
 
 import yaml
 
-from advisor.formats import slug
 from advisor.loader import core_resolvers
 from advisor.models import Assessment, Context, Flow, System
 
@@ -126,9 +125,3 @@ def _number(value: Any) -> Any:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
     return value
-
-
-def file_stem(assessment: Assessment) -> str:
-    """`Gifting platform orders` -> `gifting-platform-orders`, for the names of downloads: the
-    same name `advisor batch` gives the assessment's folder (`formats.slug`)."""
-    return slug(assessment.name)

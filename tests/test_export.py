@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 
 from advisor.advice import assess, stamped
 from advisor.cli import main
-from advisor.export import SCHEMA_MODELINE, assessment_to_yaml, file_stem
+from advisor.export import SCHEMA_MODELINE, assessment_to_yaml
 from advisor.files import shown_path
 from advisor.loader import load_assessment, parse_assessment, rules_digest
 from advisor.models import Assessment
@@ -108,24 +108,3 @@ def test_the_command_line_gives_the_same_result(
         assess(assessment, ruleset), input=shown_path(exported), rules_digest=rules_digest(ruleset)
     )
     assert capsys.readouterr().out == to_json(result)
-
-
-@pytest.mark.parametrize(
-    ("name", "stem"),
-    [
-        ("Gifting platform orders", "gifting-platform-orders"),
-        ("  Ünïcode / API: v2!  ", "unicode-api-v2"),
-        ("CON", "con-assessment"),
-        ("日本語", "assessment"),
-        ("x" * 300, "x" * 60),
-    ],
-)
-def test_file_stem(name: str, stem: str) -> None:
-    assessment = Assessment.model_validate(
-        {
-            "name": name[:200],
-            "systems": [{"id": "a"}, {"id": "b"}],
-            "flows": [{"id": "f", "source": "a", "targets": ["b"], "trigger": "schedule"}],
-        }
-    )
-    assert file_stem(assessment) == stem
