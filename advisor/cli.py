@@ -350,6 +350,9 @@ examples:
 
 It warns (on standard error; the exit code stays 0) about a broker choice of yours that can
 never be chosen, because an earlier choice holds wherever it does.
+
+A risk may say which mitigation the blueprint draws on its flows: `blueprint:` one of
+idempotent-consumer, outbox, retries or dead-letter; any other value is refused.
 """,
     )
     check.add_argument(

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from advisor.advice import assess
+from advisor.cli import main
 from advisor.errors import InputError
 from advisor.facts import FACTS
 from advisor.loader import load_rules
 from advisor.models import Assessment
-from advisor.ruleset import Ruleset
+from advisor.ruleset import DRAWN, Ruleset
 from tests.conftest import ROOT, minimal
 
 
@@ -315,6 +316,14 @@ def test_a_risk_names_a_mitigation_the_blueprint_draws(tmp_path: Path) -> None:
         "tight-coupling": "retries",
         "rate-limit": "retries",
     }
+
+
+def test_rules_check_names_the_mitigations_the_blueprint_draws(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["rules", "check", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "`blueprint:` one of " + ", ".join(DRAWN[:-1]) + f" or {DRAWN[-1]}" in text
 
 
 def test_a_style_margin_of_zero_is_refused(tmp_path: Path) -> None:
