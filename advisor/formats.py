@@ -73,7 +73,7 @@ class Subject:
     assessment: Assessment
     result: Result
     ruleset: Ruleset
-    record: Record | None = None  # md, html: the record's date and status (None: today's)
+    record: Record | None = None  # md, html: its date and status (None: today, the assessment's)
     blueprint: str | None = None  # html: the overview as SVG (None: the report goes without)
     views: tuple[tuple[str, str], ...] = ()  # html: the focused views, each (caption, SVG)
     dot: str | None = None  # dot, svg, png: the view to write or draw (None: the overview)
