@@ -17,7 +17,7 @@ history.record()
 
 heading, tools = st.columns([3, 2], vertical_alignment="center")
 with heading:
-    st.title("Integration Advisor")
+    st.title("Integration Advisor", anchor=False)
     st.caption(
         "API-driven, event-driven or hybrid? Describe the integration: the recommendation, "
         "its reasons and the blueprint follow every answer."
@@ -49,13 +49,14 @@ with st.container():
 with st.container():
     if good:
         results.status(done, to_fix, stale=assessment is None)
-        results.answer(good.assessment, good.result, good.drawing)
+        results.answer(good.assessment, good.result)
     else:
         results.start_here(state.answers(), to_fix)
+results.bar(good.assessment if good else None, good.result if good else None)
 
 ask, why = st.columns([1, 1], gap="large")
 with ask:
-    st.markdown("#### Describe the integration")
+    st.header("Describe the integration", anchor=False)
     history.controls()
     questions.overview()
     context, systems, flows = st.tabs(questions.SECTIONS, key="sections")
@@ -68,6 +69,7 @@ with ask:
 with why:
     results.problems(to_fix)
     if good:
+        results.blueprint(good.drawing, good.result, good.assessment)
         results.reasons(good.assessment, good.result, ruleset)
     else:
         st.caption("The reasons, the risks and what would change the answer follow it.")

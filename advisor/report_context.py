@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import JsonValue
 
 from advisor import __version__
+from advisor.alttext import describe
 from advisor.models import (
     STATUSES,
     Assessment,
@@ -311,6 +312,8 @@ class HtmlReport:
     # the focused views (events, API calls) that show what the overview summarises
     diagram_views: tuple[DiagramView, ...] = ()
     contracts: tuple[ContractRow, ...] = ()  # every channel and operation, flow by flow
+    # the blueprint's text alternative: who talks to whom, flow by flow (advisor.alttext)
+    blueprint_words: str = ""
 
 
 @dataclass(frozen=True)
@@ -416,6 +419,7 @@ def html_context(
         rules_digest=result.rules_digest or "",
         version=__version__,
         contracts=_contract_rows(assessment, result, ruleset),
+        blueprint_words=describe(assessment, result),
     )
 
 

@@ -356,7 +356,7 @@ def test_an_assessment_too_large_for_a_link_gets_none() -> None:
     run(at)
     assert current(at).name == "Large"
     assert "a" not in at.query_params
-    assert any("too large for a link" in caption.value for caption in at.caption)
+    assert any("too large for a link" in warning.value for warning in at.warning)
 
 
 @pytest.mark.parametrize(

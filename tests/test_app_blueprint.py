@@ -28,7 +28,7 @@ def _fresh_caches() -> Iterator[None]:
 def test_the_overview_is_shown_first_with_the_pickers(ruleset: Ruleset) -> None:
     at = opened()
     assert blueprint_shown(at) == blueprint_of(GIFTING, ruleset)
-    (views,) = [group for group in at.button_group if group.label == "Blueprint"]
+    (views,) = [group for group in at.button_group if group.label == "View"]
     assert views.value is None  # nothing picked: the overview
     picker = at.selectbox(key=diagram.FLOW_KEY)
     assert picker.options == ["Every flow", "place-order", "order-confirmed"]

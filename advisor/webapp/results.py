@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from advisor.alttext import describe
 from advisor.blueprint import VIEW_NAMES, VIEWS
 from advisor.models import Assessment, Change, FlowResult, Result, Scores
 from advisor.narrative import Narrative
@@ -131,12 +132,33 @@ def problems(notes: tuple[Note, ...]) -> None:
     )
 
 
-def answer(assessment: Assessment, result: Result, drawing: Blueprint) -> None:
-    """The recommendation and the blueprint, across the page. The recommendation stays in
-    sight while the questions below it scroll."""
+def answer(assessment: Assessment, result: Result) -> None:
+    """The recommendation across the page, above the questions; `bar` keeps it in sight."""
     with st.container(key="ia-summary"):
         recommendation(assessment, result)
-    blueprint(drawing, result)
+
+
+def bar(assessment: Assessment | None, result: Result | None) -> None:
+    """The answer in one line (style, confidence, broker), pinned to the top of the window once
+    the card above the questions has scrolled away (look.py: a sticky bar shown only when
+    stuck). Always drawn, so that the questions below keep their place in the page."""
+    if assessment is None or result is None:
+        line = (
+            '<span class="ia-pin-style">No recommendation</span>'
+            "<span>until the flagged answers are fixed</span>"
+        )
+        accent = "ia-pin-missing"
+    else:
+        broker = result.broker.name if result.broker else "none needed"
+        line = (
+            f'<span class="ia-pin-style">{_e(STYLE_NAMES[result.recommendation])}</span>'
+            f"<span>confidence {format_confidence(result.confidence)}</span>"
+            f'<span><span class="ia-label">Broker</span> {_e(broker)}</span>'
+            f'<span class="ia-pin-name">{_e(assessment.name)}</span>'
+        )
+        accent = STYLE_CLASS[result.recommendation]
+    with st.container(key="ia-pin"):
+        _html(f'<div class="ia-pin {accent}" aria-hidden="true">{line}</div>')
 
 
 def reasons(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
@@ -213,11 +235,13 @@ def _bars(api: float, event: float) -> str:
     )
 
 
-def blueprint(drawing: Blueprint, result: Result) -> None:
-    """The view picker and the flow picker above the blueprint, which zooms and pans."""
+def blueprint(drawing: Blueprint, result: Result, assessment: Assessment) -> None:
+    """The view picker and the flow picker above the blueprint, which zooms and pans; the
+    picture's text alternative says who talks to whom (advisor.alttext)."""
+    st.header("Blueprint", anchor=False)
     with st.container(horizontal=True, vertical_alignment="bottom", key="ia-blueprint-pickers"):
         st.segmented_control(
-            "Blueprint",
+            "View",
             VIEWS,
             format_func=VIEW_NAMES.__getitem__,
             key=diagram.VIEW_KEY,
@@ -239,15 +263,22 @@ def blueprint(drawing: Blueprint, result: Result) -> None:
             icon=":material/warning:",
         )
         return
+    words = describe(assessment, result, drawing.view, drawing.flow)
     with st.container(border=True, key="ia-blueprint"):
         st.iframe(
-            viewer.page(drawing.svg, "Integration blueprint"),
-            height=viewer.frame_height(drawing.svg),
+            viewer.page(drawing.svg, "Integration blueprint", words),
+            height=viewer.frame_height(drawing.svg, COLUMN_PX),
+            alt="Integration blueprint, zoomable",
         )
+    with st.expander("The blueprint in words"):
+        st.text(words)
+
+
+COLUMN_PX = 560  # the blueprint's column on a 1,280 px wide window, to size its frame
 
 
 def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
-    st.markdown("#### Flow by flow")
+    st.header("Flow by flow", anchor=False)
     _html(score_chart(result))
     declared = {flow.id: flow for flow in assessment.flows}
     titles = {criterion.id: criterion.title for criterion in ruleset.criteria}
@@ -306,7 +337,7 @@ def _flow(flow: FlowResult, titles: dict[str, str], because: str) -> None:
 
 def what_would_change(result: Result) -> None:
     """Each change with a button that applies it to the answers (Undo takes it back)."""
-    st.markdown("#### What would change the answer")
+    st.header("What would change the answer", anchor=False)
     applied = history.last()
     if applied is not None and applied.what_if:
         with st.container(horizontal=True, vertical_alignment="center", key="ia-applied"):
@@ -355,7 +386,7 @@ def _changes(changes: tuple[Change, ...], start: int) -> None:
 
 
 def risks(result: Result) -> None:
-    st.markdown("#### Risks to plan for")
+    st.header("Risks to plan for", anchor=False)
     if not result.risks:
         st.caption("None of the rules' risks apply.")
         return

@@ -8,7 +8,9 @@ from urllib.parse import quote
 import streamlit as st
 
 from advisor.errors import InputError
-from advisor.loader import decode, parse_assessment
+from advisor.export import assessment_to_yaml
+from advisor.formats import file_stem
+from advisor.loader import MAX_BYTES, decode, parse_assessment
 from advisor.models import Assessment, Result
 from advisor.questionnaire import blank_answers
 from advisor.ruleset import Ruleset
@@ -19,6 +21,12 @@ from advisor.webapp.text import markdown_text
 
 EXAMPLE = "example"
 UPLOAD = "upload"
+# Files open up to the command line's limit, loader.MAX_BYTES (1 MiB), and larger ones are
+# refused in its words (open_file). The browser's own check counts a megabyte as 1,000,000
+# bytes (1,048,576 on Windows), so it is set to 2: it lets every file the command line takes
+# through, and the server's limit (server.maxUploadSize in .streamlit/config.toml) matches it.
+UPLOAD_MB = 2
+LARGEST_FILE = f"{MAX_BYTES:,} bytes (1 MiB)"
 
 
 def start_from() -> None:
@@ -49,8 +57,8 @@ def start_from() -> None:
         "Your own YAML file",
         type=["yaml", "yml"],
         key=upload_key,
-        max_upload_size=1,
-        help="An assessment in the format `advisor assess` reads, up to 1 MB.",
+        max_upload_size=UPLOAD_MB,
+        help=f"An assessment in the format `advisor assess` reads, up to {LARGEST_FILE}.",
         on_change=_open_upload,  # once per file chosen, a refused one too
         args=(upload_key,),
     )
@@ -85,28 +93,51 @@ def _start_blank() -> None:
     state.replace(blank_answers())
 
 
+# The longest link the app makes, in characters, address included. The server (uvicorn's HTTP
+# parser, h11) refuses a request whose head (the link and the browser's headers, among them the
+# Referer that repeats the link) passes 16 KiB once it comes in network-sized pieces, with a bare
+# "Invalid HTTP request"; half of that leaves room for any browser's and proxy's headers.
+# tests/test_browser_layout.py measures the server's limit and holds this well below it.
+LONGEST_LINK = 8_000
+
+
 def share(assessment: Assessment | None) -> None:
-    """Keep the address bar's link in step with complete answers, and offer it to copy."""
+    """Keep the address bar's link in step with complete answers, and offer it to copy; an
+    assessment too large for a link is offered as a file instead."""
     if assessment is None:
         st.caption("Answer the flagged questions to get a link.")
         return
     link = encode_link(assessment)
-    if len(link) > MAX_ENCODED:  # a link the app would refuse to open: none at all
+    base = st.context.url or ""
+    address = f"{base}?{state.LINK_PARAM}={quote(link)}"
+    if len(link) > MAX_ENCODED or len(address) > LONGEST_LINK:  # no link rather than a bad one
         st.query_params.pop(state.LINK_PARAM, None)
-        st.caption(
-            f"This assessment is too large for a link ({len(link):,} characters; links hold "
-            f"up to {MAX_ENCODED:,}). Share it as a file: Download, then Assessment (YAML)."
+        st.warning(
+            f"**This assessment is too large for a link.** Its link would be "
+            f"{len(address):,} characters long, and links stay under {LONGEST_LINK:,} so that "
+            "every browser and server opens them. Share it as a file instead: a colleague "
+            "opens it with Open, then Your own YAML file.",
+            icon=":material/link_off:",
+        )
+        st.download_button(
+            "Assessment (YAML)",
+            data=assessment_to_yaml(assessment),
+            file_name=f"{file_stem(assessment)}.yaml",
+            mime="application/yaml",
+            icon=":material/description:",
+            on_click="ignore",
+            width="stretch",
+            key="share-yaml",
         )
         return
     if st.query_params.get(state.LINK_PARAM) != link:
         st.query_params[state.LINK_PARAM] = link
-    base = st.context.url or ""
     st.caption(
         "Copy this link: a colleague who opens it sees the same answers. The answers travel "
         "inside the link; nothing is stored. The address bar holds the same link, as of the "
         "last time every answer was complete."
     )
-    st.code(f"{base}?{state.LINK_PARAM}={quote(link)}", language=None)
+    st.code(address, language=None)
 
 
 def export(

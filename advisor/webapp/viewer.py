@@ -4,7 +4,12 @@ zoom at the pointer, and a drag to pan. Self-contained: inline style and script,
 from the network; the web app shows it through `streamlit.components.v1.html`.
 
 The SVG goes in as a `data:` URL of an <img>, where a browser never runs scripts nor follows
-links, and no user text reaches the page otherwise.
+links. The only user text on the page is the picture's description in words (advisor.alttext),
+escaped, which screen readers read with the image.
+
+The drawing opens fitted to the frame's width, but never smaller than its smallest text stays
+legible (LEGIBLE_PX): a wide drawing in a narrow column opens at that size, to pan or to fit
+with "Fit width".
 """
 
 from __future__ import annotations
@@ -17,8 +22,12 @@ PX_PER_PT = 4 / 3
 TOOLBAR_PX = 40
 MAX_HEIGHT_PX = 860
 MIN_HEIGHT_PX = 160
+# The smallest text the opening zoom shows, in CSS pixels (what the browser tests hold it to).
+LEGIBLE_PX = 11.0
 
 _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)(pt|px)?"[^>]*?\bheight="([\d.]+)(pt|px)?"')
+_VIEW_BOX = re.compile(r'<svg\b[^>]*?\bviewBox="[\d.\s-]+?\s([\d.]+)\s[\d.]+"')
+_FONT_SIZE = re.compile(r'\bfont-size="([\d.]+)"')
 
 
 def natural_size(svg: str) -> tuple[float, float]:
@@ -33,24 +42,46 @@ def natural_size(svg: str) -> tuple[float, float]:
     )
 
 
+def legible_scale(svg: str) -> float:
+    """The smallest zoom (1 is the natural size) at which the drawing's smallest text is
+    LEGIBLE_PX tall on screen; 0 when the SVG says nothing of its text."""
+    width, _ = natural_size(svg)
+    box = _VIEW_BOX.search(svg)
+    sizes = [float(size) for size in _FONT_SIZE.findall(svg)]
+    if box is None or not sizes or float(box.group(1)) <= 0 or min(sizes) <= 0:
+        return 0.0
+    natural_px = min(sizes) * width / float(box.group(1))  # the smallest text at 100%
+    return min(1.0, LEGIBLE_PX / natural_px)
+
+
+def opening_scale(svg: str, column_px: float) -> float:
+    """The zoom the viewer opens at in a column `column_px` wide: fitted to its width, never
+    enlarged, and never below the legible scale."""
+    width, _ = natural_size(svg)
+    fitted = min(1.0, column_px / width) if width > 0 else 1.0
+    return max(fitted, legible_scale(svg))
+
+
 def frame_height(svg: str, column_px: float = 1100.0) -> int:
-    """How tall the frame is: the drawing fitted to a column `column_px` wide (never enlarged),
+    """How tall the frame is: the drawing at its opening zoom in a column `column_px` wide,
     with the toolbar, up to MAX_HEIGHT_PX (taller drawings scroll and pan)."""
-    width, height = natural_size(svg)
-    fitted = height * min(1.0, column_px / width) if width > 0 else height
-    return int(max(MIN_HEIGHT_PX, min(MAX_HEIGHT_PX, fitted + TOOLBAR_PX + 8)))
+    _, height = natural_size(svg)
+    shown = height * opening_scale(svg, column_px)
+    return int(max(MIN_HEIGHT_PX, min(MAX_HEIGHT_PX, shown + TOOLBAR_PX + 8)))
 
 
-def page(svg: str, title: str) -> str:
+def page(svg: str, title: str, description: str = "") -> str:
     """The viewer's HTML for `svg`; `title` (constant text) names the picture for screen
-    readers."""
+    readers and `description` (any text: it is escaped) says what it shows, read with it."""
     width, height = natural_size(svg)
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (
         _PAGE.replace("@TITLE@", _attribute(title))
         .replace("@WIDTH@", f"{width:.1f}")
         .replace("@HEIGHT@", f"{height:.1f}")
+        .replace("@LEGIBLE@", f"{legible_scale(svg):.4f}")
         .replace("@DATA@", data)
+        .replace("@DESCRIPTION@", _attribute(description or title))  # last: user text
     )
 
 
@@ -73,6 +104,9 @@ body { margin: 0; font: 13px/1.3 "Source Sans Pro", "Source Sans 3", sans-serif;
   cursor: grab; background: #fff; }
 .pane.dragging { cursor: grabbing; }
 .pane img { display: block; max-width: none; user-select: none; -webkit-user-drag: none; }
+.bar button:focus-visible, .pane:focus-visible { outline: 2px solid #1f5fa8; outline-offset: 2px; }
+.words { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 </style></head><body>
 <div class="bar" role="toolbar" aria-label="Zoom">
 <button type="button" data-zoom="out" title="Zoom out" aria-label="Zoom out">&minus;</button>
@@ -82,14 +116,16 @@ body { margin: 0; font: 13px/1.3 "Source Sans Pro", "Source Sans 3", sans-serif;
 <button type="button" data-zoom="actual" title="Show at its actual size">100%</button>
 <span class="hint">drag to pan &middot; Ctrl + wheel to zoom</span>
 </div>
-<div class="pane" tabindex="0"><img alt="@TITLE@" draggable="false"
+<div class="pane" tabindex="0" role="group" aria-label="@TITLE@: drag or use + and - to zoom">
+<img alt="@TITLE@" aria-describedby="words" draggable="false"
  width="@WIDTH@" height="@HEIGHT@" src="data:image/svg+xml;base64,@DATA@"></div>
+<p class="words" id="words">@DESCRIPTION@</p>
 <script>
 (() => {
   const pane = document.querySelector(".pane");
   const image = pane.querySelector("img");
   const shown = document.querySelector(".zoom");
-  const width = @WIDTH@, height = @HEIGHT@;
+  const width = @WIDTH@, height = @HEIGHT@, legible = @LEGIBLE@;
   let scale = 1;
   function zoom(next, x, y) {
     next = Math.min(4, Math.max(0.1, next));
@@ -105,6 +141,7 @@ body { margin: 0; font: 13px/1.3 "Source Sans Pro", "Source Sans 3", sans-serif;
     shown.textContent = Math.round(scale * 100) + "%";
   }
   const fit = () => zoom(Math.min(1, (pane.clientWidth - 2) / width), 0, 0);
+  const opening = () => zoom(Math.max(Math.min(1, (pane.clientWidth - 2) / width), legible), 0, 0);
   const actions = {
     out: () => zoom(scale / 1.25),
     in: () => zoom(scale * 1.25),
@@ -140,7 +177,7 @@ body { margin: 0; font: 13px/1.3 "Source Sans Pro", "Source Sans 3", sans-serif;
     else if (event.key === "-") actions.out();
     else if (event.key === "0") fit();
   });
-  fit();
+  opening();
 })();
 </script></body></html>
 """
