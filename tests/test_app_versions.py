@@ -202,16 +202,23 @@ def test_two_versions_compared_side_by_side(ruleset: Ruleset) -> None:
     assert list(answers["Answer"]) == [change.field for change in expected.answers]
     assert list(answers["Answer"]) == ["flows.status-changed.needs_response"]
     assert list(answers["Before"]) == ["no"] and list(answers["After"]) == ["yes"]
-    flows = tables(at)["Flow"]
     (flow,) = expected.flows
-    assert list(flows["Flow"]) == [flow.flow]
-    assert list(flows["Before"]) == [STYLE_NAMES[flow.old_style]]
-    assert list(flows["After"]) == [STYLE_NAMES[flow.new_style]]
-    explained = {rule.id: rule.explanation for rule in ruleset.rules}
-    for rule in (*flow.started, *flow.stopped):
-        column = "Rules now holding" if rule in flow.started else "Rules no longer holding"
-        assert f"{rule}: {explained[rule]}" in flows[column][0]
     assert flow.started and flow.stopped
+    (listing,) = [item.value for item in at.markdown if item.value.startswith("- **")]
+    explained = {rule.id: rule.explanation for rule in ruleset.rules}
+    assert listing.splitlines() == [
+        f"- **{markdown_text(flow.flow)}**: {STYLE_NAMES[flow.old_style]} → "
+        f"{STYLE_NAMES[flow.new_style]}",
+        *(f"    - now holding: {markdown_text(f'{r}: {explained[r]}')}" for r in flow.started),
+        *(
+            f"    - no longer holding: {markdown_text(f'{r}: {explained[r]}')}"
+            for r in flow.stopped
+        ),
+    ]
+    titles = {risk.id: risk.title for risk in ruleset.risks}
+    risks = tables(at)["Risk"]
+    assert list(risks["Id"]) == [*expected.added_risks, *expected.removed_risks]
+    assert list(risks["Risk"]) == [titles[risk] for risk in risks["Id"]]
     at = click(at, "Close")
     assert "Answer" not in tables(at)
 

@@ -334,39 +334,37 @@ def _changes(changes: Comparison, ruleset: Ruleset) -> None:
         st.caption("No answer changed.")
     explained = {rule.id: rule.explanation for rule in ruleset.rules}
 
-    def why(rules: tuple[str, ...]) -> str:
-        return "; ".join(
-            f"{rule}: {explained[rule]}" if rule in explained else rule for rule in rules
-        )
+    def rule(rule_id: str) -> str:
+        said = explained.get(rule_id)
+        return markdown_text(f"{rule_id}: {said}" if said else rule_id)
 
-    rows = [
-        {
-            "Flow": flow.flow,
-            "Before": STYLE_NAMES[flow.old_style],
-            "After": STYLE_NAMES[flow.new_style],
-            "Rules now holding": why(flow.started),
-            "Rules no longer holding": why(flow.stopped),
-        }
-        for flow in changes.flows
-    ]
-    rows += [{"Flow": flow, "Before": "", "After": "added"} for flow in changes.added_flows]
-    rows += [{"Flow": flow, "Before": "removed", "After": ""} for flow in changes.removed_flows]
-    if rows:
-        st.markdown("**Flows that changed, and why**")
-        st.dataframe(
-            pd.DataFrame(rows).fillna(""), hide_index=True, width="stretch", key="comparison-flows"
+    lines = []
+    for flow in changes.flows:
+        style = (
+            f"{STYLE_NAMES[flow.old_style]} → {STYLE_NAMES[flow.new_style]}"
+            if flow.old_style != flow.new_style
+            else f"still {STYLE_NAMES[flow.new_style]}"
         )
+        lines.append(f"- **{markdown_text(flow.flow)}**: {style}")
+        lines += [f"    - now holding: {rule(rule_id)}" for rule_id in flow.started]
+        lines += [f"    - no longer holding: {rule(rule_id)}" for rule_id in flow.stopped]
+    lines += [f"- **{markdown_text(flow)}**: added" for flow in changes.added_flows]
+    lines += [f"- **{markdown_text(flow)}**: removed" for flow in changes.removed_flows]
+    if lines:
+        st.markdown("**Flows that changed, and why**")
+        st.markdown("\n".join(lines))
     if changes.old_broker != changes.new_broker:
         st.markdown(
             f"Broker: {markdown_text(changes.old_broker or 'none')} → "
             f"{markdown_text(changes.new_broker or 'none')}"
         )
     if changes.added_risks or changes.removed_risks:
-        risks = [(risk, "new") for risk in changes.added_risks]
-        risks += [(risk, "gone") for risk in changes.removed_risks]
+        titles = {risk.id: risk.title for risk in ruleset.risks}
+        risks = [(titles.get(risk, risk), risk, "new") for risk in changes.added_risks]
+        risks += [(titles.get(risk, risk), risk, "gone") for risk in changes.removed_risks]
         st.markdown("**Risks**")
         st.dataframe(
-            pd.DataFrame(risks, columns=["Risk", "Change"]),
+            pd.DataFrame(risks, columns=["Risk", "Id", "Change"]),
             hide_index=True,
             width="stretch",
             key="comparison-risks",
