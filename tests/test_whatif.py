@@ -15,8 +15,10 @@ from hypothesis import given
 from advisor import whatif
 from advisor.advice import assess
 from advisor.engine import flow_facts
+from advisor.levers import Estate, as_input
 from advisor.loader import load_assessment, load_rules
 from advisor.models import Assessment, Change, Result, Style
+from advisor.phrasing import phrase
 from advisor.ruleset import Ruleset
 from advisor.whatif import PER_SCOPE, apply_change, what_would_change
 from tests.conftest import EXAMPLES, ROOT, build, minimal
@@ -211,24 +213,24 @@ def _brute_force(
     assessment: Assessment, result: Result, ruleset: Ruleset
 ) -> dict[tuple[str, str, str, str], str]:
     facts = [flow_facts(assessment, flow, ruleset.settings) for flow in assessment.flows]
-    analysis = whatif._Analysis(assessment, ruleset, result, facts)
+    estate = Estate(assessment, ruleset, result, facts)
     expected: dict[tuple[str, str, str, str], str] = {}
-    for _, flows, make in analysis._inputs():
+    for _, flows, make in estate.inputs():
         lever = make()
         for value in lever.values():
-            proposed = json.dumps(whatif._as_input(value))
+            proposed = json.dumps(as_input(value))
             change = Change(
                 scope="integration",
                 field=lever.field,
                 current=None,
-                proposed=whatif._as_input(value),
+                proposed=as_input(value),
                 outcome="api",
                 summary="",
             )
             after = assess(apply_change(assessment, change), ruleset, what_if=False)
             detail = ""
             if lever.kind == "goal":
-                detail = whatif._phrase(lever, value, assessment, ruleset, analysis.states)
+                detail = phrase(lever, value, assessment, ruleset, estate.states)
             if after.recommendation != result.recommendation:
                 key = ("integration", lever.field, after.recommendation, detail)
                 expected.setdefault(key, proposed)
