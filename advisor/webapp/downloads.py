@@ -10,9 +10,9 @@ from advisor.advice import stamped
 from advisor.blueprint import VIEW_CAPTIONS
 from advisor.contracts import contract_names
 from advisor.formats import BACKLOG, CONTRACTS, DOWNLOADS, FORMATS, Subject, file_stem
-from advisor.loader import rules_digest
 from advisor.models import Assessment, Result
 from advisor.ruleset import Ruleset
+from advisor.webapp import resources
 from advisor.webapp.diagram import Blueprint, png, report_figures
 
 
@@ -41,7 +41,7 @@ def stamped_result(assessment: Assessment, result: Result, ruleset: Ruleset) -> 
     """The result as the JSON download holds it: its input is the YAML download beside it
     (`advisor assess` on that file writes the very same JSON), with the rules' digest."""
     return stamped(
-        result, input=f"{file_stem(assessment)}.yaml", rules_digest=rules_digest(ruleset)
+        result, input=f"{file_stem(assessment)}.yaml", rules_digest=resources.digest_of(ruleset)
     )
 
 

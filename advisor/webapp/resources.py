@@ -6,6 +6,7 @@ Nothing per visitor is cached here; answers, results and a visitor's rules stay 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +66,17 @@ def rules_file() -> str | None:
 
 def digest() -> str | None:
     """sha256:<hex> of the rules in force (see `loader.rules_digest`)."""
-    own: OwnRules | None = st.session_state.get(OWN_RULES)
-    return own.digest if own else rules_digest(builtin_rules())
+    return digest_of(rules())
+
+
+def digest_of(ruleset: Ruleset) -> str | None:
+    """sha256:<hex> of the files `ruleset` was built from (see `loader.rules_digest`). A
+    visitor's own file is no file on the server: its digest is the one taken on upload."""
+    if ruleset.sources and not os.path.isabs(ruleset.sources[-1]):
+        own: OwnRules | None = st.session_state.get(OWN_RULES)
+        if own is not None and own.ruleset is ruleset:
+            return own.digest
+    return rules_digest(ruleset)
 
 
 def rules_label() -> str:
