@@ -153,6 +153,11 @@ def test_the_versions_of_another_assessment_stay_in_reach() -> None:
     at = save(opened(encode_link(STATUS_SYNC)), "v1")
     at = click(at, "A blank assessment")
     assert at.session_state["answers"]["name"] != STATUS_SYNC.name
+    # blank answers are incomplete: nothing to save yet, but every version is there to reopen
+    assert "Save version" not in [button.label for button in at.button]
+    assert "Answer the flagged questions to save these answers as a version." in [
+        caption.value for caption in at.caption
+    ]
     assert at.selectbox(key="versions-of").options == [f"{STATUS_SYNC.name} (1)"]
     at = click(at, "Reopen")
     assert current(at) == STATUS_SYNC
@@ -246,6 +251,13 @@ def test_a_store_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) ->
 # ---------------------------------------------------------------------------------------------
 # An organisation's rules
 # ---------------------------------------------------------------------------------------------
+
+
+def test_a_long_file_name_is_cut_short_in_the_toolbar() -> None:
+    name = "our-very-long-organisation-rules-file.yaml"
+    at = upload_rules(opened(encode_link(STATUS_SYNC)), name, HOUSE_RULE.encode())
+    assert rules_label(at) == f"Rules: built-in + {markdown_text(name[:23])}…"
+    assert markdown_text(name) in " ".join(caption.value for caption in at.caption)
 
 
 def test_uploaded_rules_give_the_answer_until_the_built_in_ones_are_back(

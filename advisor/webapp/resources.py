@@ -25,7 +25,7 @@ MAX_UPLOAD_MB = 1  # a rules file, as an assessment: loader.MAX_BYTES, 1 MiB
 OWN_RULES = "own-rules"  # the visitor's rules file in force: an OwnRules, or None
 RULES_CHECKED = "rules-checked"  # the last rules file checked: (its name, the check's lines)
 RULES_UPLOADS = "rules-uploads"  # a new uploader after each change, so the same file is re-read
-SHOWN_NAME = 40  # characters of a rules file's name shown in the toolbar
+SHOWN_NAME = 24  # characters of a rules file's name shown in the toolbar
 
 
 @dataclass(frozen=True)
