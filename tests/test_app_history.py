@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from advisor.advice import assess
 from advisor.loader import load_assessment
 from advisor.models import Assessment, Change
-from advisor.questionnaire import answers_from, validate_answers
+from advisor.questionnaire import UNCONFIRMED, answers_from, validate_answers
 from advisor.ruleset import Ruleset
 from advisor.share import encode_link
 from advisor.webapp.history import LIMIT, applied, describe
@@ -220,6 +220,30 @@ def test_what_changed_in_words() -> None:
     after = copy.deepcopy(before)
     after["name"], after["description"] = "Other", "Another text"
     assert describe(before, after) == ("Changed 2 answers", False)
+
+
+def test_the_marks_of_defaults_are_not_counted_as_answers() -> None:
+    before = answers_from(GIFTING)
+    before["flows"][1][UNCONFIRMED] = ["payload_kb", "ordering"]
+    after = copy.deepcopy(before)
+    after["flows"][1]["payload_kb"] = 900
+    after["flows"][1][UNCONFIRMED] = ["ordering"]
+    assert describe(before, after) == ("Changed the payload kb of flow “order-confirmed”", False)
+    del after["flows"][1][UNCONFIRMED]
+    after["flows"][1]["payload_kb"] = before["flows"][1]["payload_kb"]
+    assert describe(before, after) == ("Kept answers at their defaults", False)
+
+
+def test_an_applied_what_if_is_the_users_answer(ruleset: Ruleset) -> None:
+    """A value a what-if puts in place is no longer a default still to be confirmed."""
+    answers = answers_from(CLINIC)
+    changes = assess(CLINIC, ruleset).what_would_change or ()
+    (change,) = [change for change in changes if change.field.endswith(".payload_kb")]
+    answers["flows"][0][UNCONFIRMED] = ["payload_kb", "ordering"]
+    found = applied(answers, change)
+    assert found is not None
+    assert found[0]["flows"][0][UNCONFIRMED] == ["ordering"]
+    assert answers["flows"][0][UNCONFIRMED] == ["payload_kb", "ordering"]  # left as it was
 
 
 # ---------------------------------------------------------------------------------------------

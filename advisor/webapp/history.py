@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from advisor.models import Change, System
-from advisor.questionnaire import Answers
+from advisor.questionnaire import UNCONFIRMED, Answers, unmark
 from advisor.webapp import state
 from advisor.webapp.text import markdown_text
 
@@ -113,6 +113,7 @@ def applied(answers: Answers, change: Change) -> tuple[Answers, int | None] | No
         if rest not in updated.get("context", {}):
             return None
         updated["context"][rest] = value
+        unmark(updated, ("context", rest))  # the user's answer from now on
         return updated, None
     owner, _, name = rest.rpartition(".")  # ids hold no dots
     items = updated.get(scope) if scope in ("systems", "flows") else None
@@ -120,6 +121,7 @@ def applied(answers: Answers, change: Change) -> tuple[Answers, int | None] | No
     if items is None or index is None or name not in items[index]:
         return None
     items[index][name] = value
+    unmark(updated, (scope, index, name))
     if scope == "flows" and name == "targets" and isinstance(value, list):
         known = {system.get("id") for system in updated["systems"]}
         updated["systems"] += [
@@ -165,6 +167,8 @@ def describe(old: Answers, new: Answers) -> tuple[str, bool]:
         if gone or added:
             return f"Changed the {kind}", False
     paths = list(_differences(old, new, ()))
+    if not paths:  # only which answers are still defaults changed
+        return "Kept answers at their defaults", False
     if len(paths) == 1:
         return f"Changed {_where(old, paths[0])}", False
     return f"Changed {len(paths)} answers", False
@@ -183,10 +187,12 @@ def _named(noun: str, ids: list[Any]) -> str:
 
 
 def _differences(old: Any, new: Any, path: tuple[Any, ...]) -> Any:
-    if isinstance(old, dict) and isinstance(new, dict) and old.keys() == new.keys():
-        for key in old:
-            if old[key] != new[key]:
-                yield from _differences(old[key], new[key], (*path, key))
+    """The paths of the answers that differ, leaving out the marks of answers still at their
+    defaults."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in [*old, *(key for key in new if key not in old)]:
+            if key != UNCONFIRMED and old.get(key) != new.get(key):
+                yield from _differences(old.get(key), new.get(key), (*path, key))
     elif (
         isinstance(old, list)
         and isinstance(new, list)
@@ -241,7 +247,8 @@ def controls() -> None:
             help=_help("Redo", again),
         )
         if back is not None and (back.removal or back.what_if):
-            st.caption(f"{markdown_text(back.label)}. Undo brings it back.")
+            then = "Undo brings it back." if back.removal else "Undo takes it back."
+            st.caption(f"{markdown_text(back.label.rstrip('.'))}. {then}")
 
 
 def _help(verb: str, step: Step | None) -> str:
