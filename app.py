@@ -7,7 +7,17 @@ import streamlit as st
 
 from advisor.advice import assess
 from advisor.questionnaire import notes, progress, validate_answers
-from advisor.webapp import diagram, history, look, questions, resources, results, state, toolbar
+from advisor.webapp import (
+    diagram,
+    history,
+    look,
+    questions,
+    resources,
+    results,
+    state,
+    toolbar,
+    versions,
+)
 
 st.set_page_config(page_title="Integration Advisor", page_icon=resources.ICON, layout="wide")
 look.apply()
@@ -42,10 +52,15 @@ with bar.popover("Share", icon=":material/link:"):
     toolbar.share(assessment)
 with bar.popover("Download", icon=":material/download:", type="primary"):
     toolbar.export(assessment, result, ruleset, drawing)
+with bar.popover("Versions", icon=":material/history:", key="versions"):
+    versions.panel(assessment, result)
+with bar.popover(resources.rules_label(), icon=":material/rule:", key="rules"):
+    resources.rules_choice()
 # Containers keep the questions at the same place in the page, whatever appears above them,
 # so the tab a visitor is on stays open.
 with st.container():
     toolbar.notice()
+    versions.comparison(assessment, result, ruleset)
 with st.container():
     if good:
         results.status(done, to_fix, stale=assessment is None)
