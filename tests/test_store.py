@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import os
 import sqlite3
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -260,3 +262,33 @@ def test_a_folder_that_cannot_be_made_is_named(tmp_path: Path) -> None:
     blocker.write_text("in the way")
     with pytest.raises(StoreError, match="cannot make the folder for saved versions"):
         Store(blocker / "data" / store.FILE_NAME).save(GIFTING, "v1")
+
+
+@pytest.mark.parametrize("given", [None, "elsewhere"])
+def test_make_run_keeps_versions_in_data_beside_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str | None
+) -> None:
+    """`make run` needs no step of its own: it names the data folder (data/ in the checkout,
+    unless ADVISOR_DATA_DIR says otherwise), and the store makes it on the first save. A
+    stand-in for the virtual environment's python says what it was given."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".installed").touch()  # newer than pyproject.toml: nothing to install
+    python = venv / "bin" / "python"
+    python.write_text('#!/bin/sh\nprintf "%s" "$ADVISOR_DATA_DIR"\n', encoding="utf-8")
+    python.chmod(0o755)
+    environment = {key: value for key, value in os.environ.items() if key != "MAKEFLAGS"}
+    environment.pop("ADVISOR_DATA_DIR")
+    if given is not None:
+        environment["ADVISOR_DATA_DIR"] = str(tmp_path / given)
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "-s", "run", f"VENV={venv}"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    expected = ROOT / "data" if given is None else tmp_path / given
+    assert Path(printed) == expected
+    assert Store().path.parent != expected  # and the tests keep theirs elsewhere

@@ -275,7 +275,7 @@ def comparison(assessment: Assessment | None, result: Result | None, ruleset: Ru
     changes = compare(old_assessment, old_result, new_assessment, new_result)
     with st.container(border=True, key="ia-comparison"):
         top, close = st.columns([6, 1], vertical_alignment="center")
-        top.markdown("#### Compare versions")
+        top.header("Compare versions", anchor=False)
         close.button(
             "Close",
             icon=":material/close:",
