@@ -19,7 +19,7 @@ from advisor.models import Assessment, Change
 from advisor.questionnaire import UNCONFIRMED, answers_from, validate_answers
 from advisor.ruleset import Ruleset
 from advisor.share import encode_link
-from advisor.webapp.history import LIMIT, applied, describe
+from advisor.webapp.history import LIMIT, applied, describe, snapshot
 from advisor.webapp.text import markdown_text
 from advisor.wording import STYLE_NAMES, format_confidence, format_score
 from tests.conftest import EXAMPLES, ROOT
@@ -158,6 +158,26 @@ def test_the_history_keeps_the_last_changes_only() -> None:
     assert undone == LIMIT
     assert current(at).name == "Invoice status 1"  # the two oldest changes were dropped
     assert f"The last {LIMIT} changes can be undone" in at.button(key="ia-undo").help
+
+
+def test_the_history_shares_what_did_not_change() -> None:
+    """Each step keeps the flows and systems it did not change as the step before holds them,
+    never as the live answers (which widgets change in place), and never one object twice."""
+    before = answers_from(GIFTING)
+    seen = snapshot(before, {})
+    assert seen == before and seen["flows"][0] is not before["flows"][0]
+    after = copy.deepcopy(before)
+    after["flows"][1]["payload_kb"] = 900
+    later = snapshot(after, seen)
+    assert later == after
+    assert later["flows"][0] is seen["flows"][0]
+    assert later["systems"][2] is seen["systems"][2]
+    assert later["flows"][1] is not seen["flows"][1] and later["flows"][1] is not after["flows"][1]
+    twins = copy.deepcopy(before)
+    twins["flows"].append(copy.deepcopy(twins["flows"][0]))
+    again = snapshot(twins, seen)
+    assert again == twins
+    assert again["flows"][0] is seen["flows"][0] and again["flows"][2] is not again["flows"][0]
 
 
 def test_removing_a_flow_says_so_and_undo_brings_it_back() -> None:

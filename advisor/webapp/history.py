@@ -63,7 +63,26 @@ def _push(history: History, new: Answers, label: str, removal: bool, what_if: bo
     history.undo.append(Step(history.seen, label, removal=removal, what_if=what_if))
     del history.undo[:-LIMIT]
     history.redo.clear()
-    history.seen = copy.deepcopy(new)
+    history.seen = snapshot(new, history.seen)
+
+
+def snapshot(answers: Answers, previous: Answers) -> Answers:
+    """A copy of the answers that shares with the previous copy every flow and system that has
+    not changed (copies are never changed, only replaced): a long history of a large
+    assessment costs about one copy of it and the changes."""
+    copied: Answers = {}
+    for name, value in answers.items():
+        before = previous.get(name)
+        if name in ("flows", "systems") and isinstance(value, list) and isinstance(before, list):
+            by_id = {item.get("id"): item for item in before if isinstance(item, dict)}
+            items = []
+            for item in value:  # an old copy is shared once: no two items are one object
+                old = by_id.pop(item.get("id"), None) if isinstance(item, dict) else None
+                items.append(old if old is not None and old == item else copy.deepcopy(item))
+            copied[name] = items
+        else:
+            copied[name] = copy.deepcopy(value)
+    return copied
 
 
 def undo() -> None:
