@@ -330,3 +330,15 @@ def test_the_rules_are_the_sessions_own(tmp_path: Path) -> None:
     other = opened(encode_link(STATUS_SYNC))
     assert rules_label(other) == "Rules: built-in"
     assert not (tmp_path / "data").exists()  # nothing stored
+
+
+def test_names_are_shown_as_text_never_as_markdown() -> None:
+    hostile = "![x](http://example.org/p.png) **loud** <b>x</b> :red[y]"
+    at = save(opened(encode_link(STATUS_SYNC)), hostile)
+    assert [item.value for item in at.success] == [markdown_text(f"Saved “{hostile}”.")]
+    assert listed(at)[0][0] == hostile  # a table cell holds text as it is
+    at = click(at, "Compare")  # with the answers on screen
+    assert f"**{markdown_text(hostile)}**" in [item.value for item in at.markdown]
+    name = f"{hostile[:20]}.yaml"
+    at = upload_rules(at, name, HOUSE_RULE.encode())
+    assert rules_label(at) == f"Rules: built-in + {markdown_text(name[:23])}…"
