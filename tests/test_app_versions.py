@@ -15,11 +15,12 @@ from advisor.advice import assess
 from advisor.cli import main
 from advisor.comparison import compare
 from advisor.export import assessment_to_yaml
-from advisor.loader import load_rules, rules_digest
+from advisor.loader import MAX_BYTES, load_rules, rules_digest
 from advisor.models import Assessment
 from advisor.ruleset import Ruleset
 from advisor.share import encode_link
 from advisor.store import FILE_NAME, MAX_LABEL, Store
+from advisor.webapp import toolbar
 from advisor.webapp.text import markdown_text
 from advisor.wording import STYLE_NAMES
 from tests.test_app import STATUS_SYNC, current, opened, recommendation, run
@@ -322,6 +323,16 @@ def test_a_rules_file_over_the_size_limit_is_refused_as_on_the_command_line(
     at = upload_rules(opened(encode_link(STATUS_SYNC)), "big.yaml", large)
     assert check_lines(at) == expected
     assert "size limit" in expected[0]
+
+
+def test_a_rules_file_opens_up_to_the_limit_an_assessment_file_has() -> None:
+    at = opened(encode_link(STATUS_SYNC))
+    (uploader,) = [item for item in at.file_uploader if item.label.startswith("Your organisation")]
+    assert uploader.proto.max_upload_size_mb == toolbar.UPLOAD_MB
+    padded = HOUSE_RULE + "#" * (MAX_BYTES - len(HOUSE_RULE) - 1) + "\n"
+    assert len(padded.encode()) == MAX_BYTES
+    at = upload_rules(at, "ours.yaml", padded.encode())
+    assert rules_label(at) == "Rules: built-in + ours\\.yaml"
 
 
 def test_the_rules_are_the_sessions_own(tmp_path: Path) -> None:

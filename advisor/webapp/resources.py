@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from advisor.loader import load_assessment, load_rules, rules_digest
+from advisor.loader import MAX_BYTES, load_assessment, load_rules, rules_digest
 from advisor.models import Assessment
 from advisor.paths import examples_dir
 from advisor.rulecheck import check_file
@@ -21,7 +21,10 @@ from advisor.webapp.text import markdown_text
 
 DEFAULT_EXAMPLE = "gifting-orders.yaml"
 ICON = str(Path(__file__).with_name("icon.svg"))  # served by the app: no font from the internet
-MAX_UPLOAD_MB = 1  # a rules file, as an assessment: loader.MAX_BYTES, 1 MiB
+# A rules file opens up to the command line's limit, loader.MAX_BYTES (1 MiB), as an assessment
+# does: the browser's own check is set above it (see toolbar.UPLOAD_MB), and a larger file is
+# refused in the words of `advisor rules check`.
+MAX_UPLOAD_MB = 2
 OWN_RULES = "own-rules"  # the visitor's rules file in force: an OwnRules, or None
 RULES_CHECKED = "rules-checked"  # the last rules file checked: (its name, the check's lines)
 RULES_UPLOADS = "rules-uploads"  # a new uploader after each change, so the same file is re-read
@@ -118,8 +121,9 @@ def rules_choice() -> None:
         on_change=_take_rules_file,
         args=(upload_key,),
         help=(
-            "A rules file in the format `advisor rules check` reads, up to 1 MB: its rules, "
-            "brokers and risks are added to the built-in ones, or replace those of the same id."
+            f"A rules file in the format `advisor rules check` reads, up to {MAX_BYTES:,} bytes "
+            "(1 MiB): its rules, brokers and risks are added to the built-in ones, or replace "
+            "those of the same id."
         ),
     )
     checked = st.session_state.get(RULES_CHECKED)
