@@ -52,7 +52,7 @@ with bar.popover("Share", icon=":material/link:"):
     toolbar.share(assessment)
 with bar.popover("Download", icon=":material/download:", type="primary"):
     toolbar.export(assessment, result, ruleset, drawing)
-with bar.popover("Versions", icon=":material/history:", key="versions"):
+with bar.popover("Versions", icon=":material/history:", key=versions.MENU, on_change="rerun"):
     versions.panel(assessment, result)
 with bar.popover(resources.rules_label(), icon=":material/rule:", key="rules"):
     resources.rules_choice()

@@ -176,6 +176,7 @@ def test_reopening_a_version_replaces_the_answers() -> None:
     assert current(at) == STATUS_SYNC
     assert recommendation(at) == "Event-driven"
     assert [item.value for item in at.success] == [markdown_text("Reopened “Kick-off”.")]
+    assert at.session_state["versions"] is False  # the menu closes on the answers reopened
 
 
 def test_deleting_a_version_asks_first() -> None:

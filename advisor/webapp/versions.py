@@ -22,6 +22,7 @@ from advisor.webapp import resources, state
 from advisor.webapp.text import markdown_text
 from advisor.wording import STYLE_NAMES, format_confidence
 
+MENU = "versions"  # the Versions menu: open or not
 LABEL = "version-label"  # the name typed for the next version
 OF = "versions-of"  # the assessment whose versions are listed
 PICKED = "version-picked"  # the version to reopen or delete
@@ -188,6 +189,7 @@ def _open(version: Version, store: Store) -> None:
         return
     state.load(assessment)
     st.session_state[NOTE] = (True, f"Reopened “{version.label}”.")
+    st.session_state[MENU] = False  # the answers reopened in sight
 
 
 def _ask_delete(version_id: int) -> None:
@@ -235,6 +237,7 @@ def _compare_picker(versions: list[Version], assessment: Assessment | None) -> N
 
 def _start_comparing() -> None:
     st.session_state[COMPARING] = (st.session_state[OLD], st.session_state[NEW])
+    st.session_state[MENU] = False  # the comparison in sight
 
 
 def _stop_comparing() -> None:
