@@ -321,10 +321,14 @@ def validate_answers(answers: Answers) -> Checked:
         problems = tuple(
             Problem(SOURCE, problem.message, path=problem.path) for problem in error.problems
         )
-        return Checked(None, problems, _by_field(problems, data, counted), new)
+        fields = _by_field(problems, data, counted)
+        if new and not counted and ("flows",) in fields:
+            fields[("flows",)] = (_NEW_ONLY,)
+        return Checked(None, problems, fields, new)
     return Checked(assessment, new_flows=new)  # pragma: no cover - accepted the second time
 
 
+_NEW_ONLY = "answer a question of the new flow, or keep its defaults: it counts from then on"
 _MISSING = re.compile(r"^missing required key '(\w+)'$")
 
 

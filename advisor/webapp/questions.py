@@ -111,16 +111,25 @@ def _progress(section: Section, ruleset: Ruleset, *, index: int | None = None) -
     """How many of a section's answers are confirmed, which are still the questionnaire's
     defaults, and a button to keep them as they are."""
     if not section.defaults:
-        if section.answers:
+        if section.answers and index is None:
             st.caption(f"All {section.answers} answers confirmed.")
         return
     answers = state.answers()
     shown = [where(answers, ruleset, key)[1] for key in section.defaults]
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.caption(
+    if index is not None:  # one flow's: its questions alone
+        shown = [place.split(" › ", 1)[-1] for place in shown]
+    listed = "; ".join(shown[:SHOWN_DEFAULTS]) + (
+        f"; and {len(shown) - SHOWN_DEFAULTS} more" if len(shown) > SHOWN_DEFAULTS else ""
+    )
+    if section.confirmed == 0 and index is not None:
+        said = f"None of its {section.answers} answers is confirmed yet: each is a default."
+    else:
+        said = (
             f"{section.confirmed} of {section.answers} answers confirmed; still at their "
-            f"defaults: {markdown_text('; '.join(shown))}. Change them, or keep them as they are."
+            f"defaults: {markdown_text(listed)}."
         )
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"{said} Change them, or keep them as they are.")
         st.button(
             "Keep these defaults",
             key=state.key(("keep", section.name, -1 if index is None else index)),
@@ -130,6 +139,9 @@ def _progress(section: Section, ruleset: Ruleset, *, index: int | None = None) -
             args=(section.name, index),
             help="Mark these answers as yours, as they are now.",
         )
+
+
+SHOWN_DEFAULTS = 4  # defaults named in a section's line; the rest are counted
 
 
 def overview() -> None:
