@@ -19,6 +19,11 @@ h1 { font-size: 2.2rem !important; }
   display: grid; grid-template-columns: minmax(0, 1.25fr) minmax(0, 1fr) minmax(0, 1.35fr);
   gap: 1.5rem; align-items: center; }
 .st-key-ia-blueprint { align-items: center; }
+/* The upload's limit is said once, in bytes as the command line says it (toolbar.LARGEST_FILE),
+   not also as the browser's own check counts it (toolbar.UPLOAD_MB). */
+.st-key-ia-upload [data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+.ia-words { font-size: .85rem; color: #475467; margin: -.4rem 0 .4rem; }
+.ia-words summary { cursor: pointer; color: #344054; }
 .st-key-ia-summary .ia-card { margin-bottom: 0; }
 /* The answer in one line, pinned to the top of the window once the card has scrolled away: a
    sticky bar of no height (nothing moves when it sticks), its line shown only while stuck. */
@@ -49,7 +54,7 @@ h1 { font-size: 2.2rem !important; }
 /* Keyboard focus shows on Streamlit's element toolbar too (the blueprint's Fullscreen). */
 [data-testid="stElementToolbar"]:focus-within { opacity: 1 !important; }
 [data-testid="stElementToolbar"] button:focus-visible,
-[data-testid="stElementToolbarButton"]:focus-visible, .stMain summary:focus-visible {
+[data-testid="stBaseButton-elementToolbar"]:focus-visible, .stMain summary:focus-visible {
   outline: 2px solid #1f5fa8 !important; outline-offset: 2px; border-radius: 4px; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-ia-keyboard), .st-key-ia-keyboard { display: none; }
 .ia-style { font-size: 2rem; font-weight: 700; color: var(--ia-accent); line-height: 1.2; }
@@ -96,8 +101,8 @@ h1 { font-size: 2.2rem !important; }
 
 # What Streamlit offers no option for, done in the page once per visit:
 # - icons' names ("tune", "expand_more") are not read out in tab, menu and button labels;
-# - the "?" help icons are not Tab stops (twice the keyboard travel otherwise; their text shows
-#   on hover, and a screen reader still reads the button);
+# - the page's scroll region and the "?" help icons are not Tab stops (twice the keyboard
+#   travel otherwise; the help shows on hover, and a screen reader still reads the button);
 # - a menu (Open, Share, Download...) opened from the keyboard takes the focus to its first
 #   control, instead of leaving its content at the end of the page's tab order.
 KEYBOARD = """<script>
@@ -107,10 +112,16 @@ KEYBOARD = """<script>
   if (view.iaKeyboard) return;
   view.iaKeyboard = true;
   const tidy = () => {
-    page.querySelectorAll('[data-testid="stIconMaterial"]:not([aria-hidden])')
-      .forEach((icon) => icon.setAttribute("aria-hidden", "true"));
+    const icons = '[data-testid="stIconMaterial"], [role="tab"] span[role="img"], '
+      + 'button span[role="img"]';
+    page.querySelectorAll(icons).forEach((icon) => {
+      if (!icon.hasAttribute("aria-hidden")) icon.setAttribute("aria-hidden", "true");
+    });
     page.querySelectorAll('button[aria-label^="Help for "]:not([tabindex="-1"])')
       .forEach((help) => help.setAttribute("tabindex", "-1"));
+    // the page's scroll region: its controls are Tab stops enough (the skip link still works)
+    const main = page.querySelector('[data-testid="stMain"][tabindex="0"]');
+    if (main) main.setAttribute("tabindex", "-1");
   };
   new view.MutationObserver(tidy).observe(page.body, { childList: true, subtree: true });
   tidy();

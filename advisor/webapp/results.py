@@ -270,8 +270,9 @@ def blueprint(drawing: Blueprint, result: Result, assessment: Assessment) -> Non
             height=viewer.frame_height(drawing.svg, COLUMN_PX),
             alt="Integration blueprint, zoomable",
         )
-    with st.expander("The blueprint in words"):
-        st.text(words)
+    _html(
+        f'<details class="ia-words"><summary>The blueprint in words</summary>{_e(words)}</details>'
+    )
 
 
 COLUMN_PX = 560  # the blueprint's column on a 1,280 px wide window, to size its frame

@@ -53,15 +53,17 @@ def start_from() -> None:
         width="stretch",
     )
     upload_key = state.key((UPLOAD,))
-    st.file_uploader(
-        "Your own YAML file",
-        type=["yaml", "yml"],
-        key=upload_key,
-        max_upload_size=UPLOAD_MB,
-        help=f"An assessment in the format `advisor assess` reads, up to {LARGEST_FILE}.",
-        on_change=_open_upload,  # once per file chosen, a refused one too
-        args=(upload_key,),
-    )
+    with st.container(key="ia-upload"):  # look.py hides the browser's own limit, in MB
+        st.file_uploader(
+            "Your own YAML file",
+            type=["yaml", "yml"],
+            key=upload_key,
+            max_upload_size=UPLOAD_MB,
+            help=f"An assessment in the format `advisor assess` reads, up to {LARGEST_FILE}.",
+            on_change=_open_upload,  # once per file chosen, a refused one too
+            args=(upload_key,),
+        )
+        st.caption(f"Up to {LARGEST_FILE}, as `advisor assess` reads; .yaml or .yml.")
 
 
 def _open_upload(upload_key: str) -> None:
@@ -137,7 +139,7 @@ def share(assessment: Assessment | None) -> None:
         "inside the link; nothing is stored. The address bar holds the same link, as of the "
         "last time every answer was complete."
     )
-    st.code(address, language=None)
+    st.code(address, language=None, wrap_lines=True)  # no scrolling box: all of it in sight
 
 
 def export(
