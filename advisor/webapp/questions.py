@@ -206,7 +206,9 @@ def systems_section(ruleset: Ruleset, checked: Checked) -> None:
     st.caption(
         "Every application, SaaS tool or service taking part. Edit a cell to change it, add a "
         "row at the bottom, or tick rows and press the bin to remove them. Renaming an id "
-        "renames it in the flows too."
+        "renames it in the flows too. By keyboard: Tab into the table, move with the arrow "
+        "keys, press Enter (or start typing) to edit a cell, Enter again to keep the change or "
+        "Escape to drop it."
     )
     _progress(progress(state.answers()).section("Systems"), ruleset)
     table_key, base, _ = state.table()
