@@ -223,6 +223,18 @@ def test_opening_another_example_can_be_undone() -> None:
     assert current(at) == STATUS_SYNC
 
 
+def test_a_file_opened_can_be_undone() -> None:
+    example = ROOT / "examples" / "fleet-telematics.yaml"
+    at = opened(STATUS_SYNC)
+    at.file_uploader[0].set_value((example.name, example.read_bytes(), "application/yaml"))
+    run(at)
+    assert current(at) == load_assessment(example)
+    assert undoable(at)
+    assert markdown_text("Opened “Fleet telematics”") in at.button(key="ia-undo").help
+    press(at, "ia-undo")
+    assert current(at) == STATUS_SYNC
+
+
 def test_what_changed_in_words() -> None:
     before = answers_from(GIFTING)
     after = copy.deepcopy(before)

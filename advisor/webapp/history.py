@@ -245,6 +245,7 @@ def _where(answers: Answers, path: tuple[Any, ...]) -> str:
 def controls() -> None:
     """Undo and Redo, with what each would take back or bring again; a removal is said out
     loud beside them."""
+    record()  # a change made earlier in this run counts now
     history = _history()
     back = history.undo[-1] if history.undo else None
     again = history.redo[-1] if history.redo else None
