@@ -51,13 +51,13 @@ def status(progress: Progress, notes: tuple[Note, ...], *, stale: bool) -> None:
         # the kept result is faded and marked, in this element's own style sheet
         style = (
             "<style>.st-key-ia-summary .ia-card, .st-key-ia-blueprint, .ia-flow, .ia-change, "
-            ".ia-changes, .ia-risks { opacity: .55; } "
+            ".ia-changes, .ia-risks, .ia-pin { opacity: .55; } .ia-stale { color: #b42318; } "
             ".st-key-ia-summary .ia-card { position: relative; } "
             '.st-key-ia-summary .ia-card::after { content: "Out of date"; position: absolute; '
             "top: .5rem; right: .8rem; font-size: .72rem; font-weight: 700; color: #b42318; "
             "text-transform: uppercase; letter-spacing: .06em; }</style>"
         )
-        _html(f'<div class="ia-status ia-stale" role="status">⚠ {text}</div>{style}')
+        _html(_status_line("ia-stale", f"⚠ {text}") + style)
         return
     new = len(progress.new_flows)
     defaults = sum(1 for key in progress.defaults if not _in_new_flow(key, progress))
@@ -71,12 +71,25 @@ def status(progress: Progress, notes: tuple[Note, ...], *, stale: bool) -> None:
         parts.append(f"{plural(new, 'new flow')} not counted yet")
     if parts:
         text = "This recommendation " + "; ".join(parts) + "."
-        _html(f'<div class="ia-status ia-defaults" role="status">ⓘ {_e(text)}</div>')
+        _html(_status_line("ia-defaults", f"ⓘ {_e(text)}"))
     else:
         _html(
-            '<div class="ia-status" role="status">✓ Every answer confirmed: the '
-            "recommendation rests on your answers alone.</div>"
+            _status_line(
+                "ia-confirmed",
+                "✓ Every answer confirmed: the recommendation rests on your answers alone.",
+            )
         )
+
+
+_STATUS_COLOURS = {"ia-stale": "#b42318", "ia-defaults": "#475467", "ia-confirmed": "#067647"}
+
+
+def _status_line(kind: str, markup: str) -> str:
+    """The status line, one line of small text (its colours pass WCAG AA on white)."""
+    return (
+        f'<div class="ia-status {kind}" role="status" style="font-size: .88rem; '
+        f'color: {_STATUS_COLOURS[kind]}; margin: 0;">{markup}</div>'
+    )
 
 
 def _in_new_flow(key: FieldKey, progress: Progress) -> bool:
