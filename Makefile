@@ -47,9 +47,12 @@ unit: $(VENV)/.installed-dev
 
 test: lint typecheck unit
 
-# The unit tests without a browser, a server or a wheel build: the quick loop while editing.
+# The unit tests without a browser, a server, a wheel build or the tests that take seconds
+# each: the quick loop while editing, on JOBS processes. Property tests try fewer examples
+# (ADVISOR_TEST_PROFILE=quick, see tests/conftest.py); `make test` runs everything in full.
+JOBS ?= 2
 quick: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -m "not browser and not slow"
+	ADVISOR_TEST_PROFILE=quick $(BIN)/python -m pytest -q -n $(JOBS) -m "not browser and not slow"
 
 # How often the advice agrees with the decision-quality corpus (tests/corpus), case by case.
 corpus: $(VENV)/.installed-dev

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from advisor.loader import load_rules
 from advisor.models import Assessment
@@ -13,6 +15,25 @@ from advisor.ruleset import Ruleset
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+# `make quick` sets ADVISOR_TEST_PROFILE=quick: every property test then tries at most
+# QUICK_EXAMPLES inputs (its own max_examples included), for a short loop while editing.
+# `make test` runs each with the number of examples it asks for.
+QUICK_EXAMPLES = 15
+settings.register_profile("quick", max_examples=QUICK_EXAMPLES)
+PROFILE = os.environ.get("ADVISOR_TEST_PROFILE", "default")
+settings.load_profile(PROFILE)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In the quick profile, property tests that ask for more examples get QUICK_EXAMPLES."""
+    if PROFILE != "quick":
+        return
+    for item in items:
+        test = getattr(item, "obj", None)
+        asked = getattr(test, "_hypothesis_internal_use_settings", None)
+        if isinstance(asked, settings) and asked.max_examples > QUICK_EXAMPLES:
+            test._hypothesis_internal_use_settings = settings(asked, max_examples=QUICK_EXAMPLES)
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +68,6 @@ def build(data: dict[str, Any]) -> Assessment:
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tests never read or write the user's own rules cache."""
-    import os
-
     os.environ["ADVISOR_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 

@@ -214,6 +214,7 @@ def test_index_is_self_contained_and_escaped(
     assert "Most frequent risks" in page and "Tight coupling to the callee" in page
 
 
+@pytest.mark.slow  # whole portfolios, worker processes or PNG drawings
 def test_jobs_do_not_change_the_output(
     portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -225,6 +226,7 @@ def test_jobs_do_not_change_the_output(
     assert first == second
 
 
+@pytest.mark.slow  # whole portfolios, worker processes or PNG drawings
 def test_parallel_run_is_ordered_with_many_chunks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -394,6 +396,7 @@ def test_no_what_if(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert "Not analysed" in (result.parent / "decision.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # whole portfolios, worker processes or PNG drawings
 def test_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     assert run_batch(ROOT / "examples", "--out", out, "--format", "png", "--jobs", "1") == 0
@@ -535,6 +538,7 @@ def test_a_report_write_that_fails_midway_leaves_no_half_written_file(
         assert report.read_text(encoding="utf-8").endswith("}\n")
 
 
+@pytest.mark.slow  # whole portfolios, worker processes or PNG drawings
 def test_interrupted_rerun_keeps_the_previous_summary_whole(
     portfolio: Path,
     tmp_path: Path,
@@ -575,6 +579,7 @@ def test_a_failing_summary_write_leaves_no_temporary_file(
     assert not leftovers(out) and not (out / "summary.csv").exists()
 
 
+@pytest.mark.slow  # whole portfolios, worker processes or PNG drawings
 def test_a_worker_that_dies_ends_the_run_instead_of_hanging_it(
     portfolio: Path,
     tmp_path: Path,

@@ -226,7 +226,11 @@ def test_every_broker_gives_a_valid_asyncapi(
     )
 
 
-@pytest.mark.parametrize("size", [(3, 5), (30, 50)], ids=lambda size: f"{size[0]}x{size[1]}")
+@pytest.mark.parametrize(
+    "size",
+    [(3, 5), pytest.param((30, 50), marks=pytest.mark.slow)],
+    ids=lambda size: f"{size[0]}x{size[1]}",
+)
 def test_generated_estates_give_valid_contracts(size: tuple[int, int], ruleset: Ruleset) -> None:
     assessment = generated_assessment(*size)
     check_round_trip(assessment, assess(assessment, ruleset, what_if=False), ruleset)

@@ -235,6 +235,7 @@ def test_problem_text_is_always_one_line() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a document at the value limit
 def test_many_values_without_aliases_name_the_value_limit() -> None:
     text = "name: x\nitems: [" + ", ".join(["1"] * MAX_NODES) + "]\n"
     (problem,) = refuse(text)

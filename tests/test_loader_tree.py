@@ -65,8 +65,14 @@ TRICKY = [
     "a: [[[[[[[[[[1]]]]]]]]]]\n",
     "{a: 1, b: [x, {c: d}], e: {}}\n",
     "a: |\n  literal\n  block\nb: >-\n  folded\n  text\n",
-    "a: [" + ", ".join(["1"] * (loader.MAX_NODES + 5)) + "]\n",
-    "a: {" + ", ".join(f"k{i}: v" for i in range(loader.MAX_NODES // 2)) + "}\n",
+    # documents at the value limit: seconds each
+    pytest.param(
+        "a: [" + ", ".join(["1"] * (loader.MAX_NODES + 5)) + "]\n", marks=pytest.mark.slow
+    ),
+    pytest.param(
+        "a: {" + ", ".join(f"k{i}: v" for i in range(loader.MAX_NODES // 2)) + "}\n",
+        marks=pytest.mark.slow,
+    ),
 ]
 
 
