@@ -276,3 +276,63 @@ def test_the_open_menu_closes_once_something_is_opened() -> None:
     run(at)
     assert at.session_state["open-menu"] is False
     assert current(at).name == "Fleet telematics"
+
+
+def test_a_rate_limit_out_of_bounds_in_the_table_is_flagged_not_dropped() -> None:
+    at = opened()
+    at.session_state[table_key(at)] = {
+        "edited_rows": {1: {"api_rate_limit_per_minute": 0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    run(at)
+    assert at.session_state["answers"]["systems"][1]["api_rate_limit_per_minute"] == 0
+    assert any("API calls allowed a minute: must be at least 1" in flag for flag in flags(at))
+    assert "Out of date" in status(at)
+
+
+# ---------------------------------------------------------------------------------------------
+# The pure parts: marks that travel with the table's rows, bounds, units
+
+
+def test_a_new_row_s_defaults_stay_marked_until_changed_or_kept() -> None:
+    from advisor.questionnaire import answers_from, apply_system_edits, keep_defaults, progress
+    from tests.test_app import GIFTING
+
+    answers = answers_from(GIFTING)
+    added = {"edited_rows": {}, "added_rows": [{"id": "crm"}], "deleted_rows": []}
+    once = apply_system_edits(answers, added)
+    assert once["systems"][-1][UNCONFIRMED] == ["emits_events", "api_rate_limit_per_minute"]
+    assert progress(once).section("Systems").confirmed == 10
+    typed = {**added, "added_rows": [{"id": "crm", "api_rate_limit_per_minute": 60}]}
+    twice = apply_system_edits(once, typed, base=answers["systems"], previous=added)
+    assert twice["systems"][-1][UNCONFIRMED] == ["emits_events"]
+    kept = keep_defaults(twice, "Systems")
+    assert UNCONFIRMED not in kept["systems"][-1]
+    owner = {**typed, "edited_rows": {0: {"owner": "web team"}}}
+    again = apply_system_edits(kept, owner, base=answers["systems"], previous=typed)
+    assert UNCONFIRMED not in again["systems"][-1], "kept defaults stay kept"
+
+
+def test_bounds_come_from_the_model() -> None:
+    from advisor.models import MAX_DELAY_SECONDS
+    from advisor.questionnaire import bounds, out_of_range, say_delay
+
+    assert bounds("flow.max_delay_seconds").high == MAX_DELAY_SECONDS
+    assert out_of_range("flow.payload_kb", 0) == "is too small: it must be more than 0"
+    assert out_of_range("flow.items_polled_one_by_one", 1.5) == "must be a whole number"
+    assert out_of_range("flow.max_delay_seconds", 0.0005, say_delay) == (
+        "is too small: the least allowed is 0.001 seconds"
+    )
+    assert out_of_range("flow.events_per_day", 1) is None
+
+
+def test_delays_in_a_person_s_units() -> None:
+    from advisor.questionnaire import delay_in_units, delay_seconds
+
+    assert delay_in_units(90) == (1.5, "minutes")
+    assert delay_in_units(100) == (100, "seconds")
+    assert delay_in_units(3600) == (1, "hours")
+    assert delay_in_units(0.5) == (0.5, "seconds")
+    assert delay_in_units(7 * 86_400) == (7, "days")
+    assert delay_seconds(1.5, "hours") == 5400
