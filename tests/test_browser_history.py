@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,10 +16,26 @@ from tests import test_browser as browser
 from tests.conftest import ROOT
 from tests.test_browser import blueprint_image, expect, no_exception, recommendation, tab
 
-# The browser tests' fixtures: Chromium, the app's server and a fresh page for each test.
-chromium = browser.chromium
+# The browser tests' fixtures: the app's server and a fresh page for each test.
 server = browser.server
 page = browser.page
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright: a missing one fails these tests."""
+    executable = browser._chromium()
+    if not executable:
+        pytest.fail("no Chromium at /usr/bin/chromium or on PATH (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, args=browser.CHROMIUM_FLAGS, headless=True
+        )
+        yield launched
+        launched.close()
+
 
 pytestmark = pytest.mark.browser
 
