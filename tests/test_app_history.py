@@ -20,6 +20,7 @@ from advisor.questionnaire import UNCONFIRMED, answers_from, validate_answers
 from advisor.ruleset import Ruleset
 from advisor.share import encode_link
 from advisor.webapp.history import LIMIT, applied, describe, snapshot
+from advisor.webapp.results import CHART_OPEN
 from advisor.webapp.text import markdown_text
 from advisor.wording import STYLE_NAMES, format_confidence, format_score
 from tests.conftest import EXAMPLES, ROOT
@@ -389,6 +390,21 @@ def test_the_chart_shows_every_flows_scores(ruleset: Ruleset) -> None:
         assert f">{html.escape(flow.id)} · {STYLE_NAMES[flow.style]}</text>" in chart
     assert chart.count("<rect") == 4 * len(result.flows)  # a track and a bar per score
     assert "<script" not in chart and "href" not in chart
+
+
+def test_a_long_chart_is_folded() -> None:
+    copies = tuple(
+        GIFTING.flows[1].model_copy(update={"id": f"confirmed-{n}"}) for n in range(CHART_OPEN)
+    )
+    many = GIFTING.model_copy(update={"flows": (*GIFTING.flows, *copies)})
+    at = opened(many)
+    total = len(many.flows)
+    (folded,) = [item for item in at.expander if item.label == f"Scores of the {total} flows"]
+    (chart,) = [item.value for item in folded.markdown if "ia-score-chart" in item.value]
+    assert chart.count("<rect") == 4 * total
+    at = opened(GIFTING)
+    assert not [item for item in at.expander if item.label.startswith("Scores of the")]
+    assert [item for item in at.markdown if "ia-score-chart" in item.value]
 
 
 def test_confidence_reads_as_in_the_reports_with_what_it_means(ruleset: Ruleset) -> None:

@@ -293,7 +293,11 @@ COLUMN_PX = 560  # the blueprint's column on a 1,280 px wide window, to size its
 
 def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
     st.header("Flow by flow", anchor=False)
-    _html(score_chart(result))
+    if len(result.flows) <= CHART_OPEN:
+        _html(score_chart(result))
+    else:  # a long chart would push the flows' reasons far down
+        with st.expander(f"Scores of the {len(result.flows)} flows"):
+            _html(score_chart(result))
     declared = {flow.id: flow for flow in assessment.flows}
     titles = {criterion.id: criterion.title for criterion in ruleset.criteria}
     story = Narrative(assessment, result, ruleset)
@@ -413,6 +417,7 @@ def risks(result: Result) -> None:
 
 
 CHART_WIDTH = 400  # px; narrower screens scale it down
+CHART_OPEN = 12  # flows charted in the open; more go in an expander
 _BAR_LEFT = 58
 _TRACK = 290
 _ROW = 54
