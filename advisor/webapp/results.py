@@ -3,6 +3,9 @@ the broker and the risks. Drawn from the result alone; nothing is decided here."
 
 from __future__ import annotations
 
+import html
+import re
+
 import streamlit as st
 
 from advisor.alttext import describe
@@ -54,7 +57,8 @@ def status(progress: Progress, notes: tuple[Note, ...], *, stale: bool) -> None:
             ".ia-changes, .ia-risks, .ia-pin { opacity: .55; } .ia-stale { color: #b42318; } "
             ".st-key-ia-summary .ia-card { position: relative; } "
             '.st-key-ia-summary .ia-card::after { content: "Out of date"; position: absolute; '
-            "top: .5rem; right: .8rem; font-size: .72rem; font-weight: 700; color: #b42318; "
+            "top: -.6rem; right: .8rem; padding: 0 .4rem; background: #ffffff; "
+            "font-size: .72rem; font-weight: 700; color: #b42318; "
             "text-transform: uppercase; letter-spacing: .06em; }</style>"
         )
         _html(_status_line("ia-stale", f"⚠ {text}") + style)
@@ -84,11 +88,22 @@ def status(progress: Progress, notes: tuple[Note, ...], *, stale: bool) -> None:
 _STATUS_COLOURS = {"ia-stale": "#b42318", "ia-defaults": "#475467", "ia-confirmed": "#067647"}
 
 
+# One line high on a wide screen, two on a phone, whatever it says: the page below it never
+# moves when it changes (the whole of it is in its title, and at the questions).
+_STATUS_STYLE = (
+    "<style>.ia-status { font-size: .88rem; line-height: 1.4; margin: 0 0 .5rem; overflow: hidden; "
+    "display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 1; "
+    "height: 1.4em; } @media (max-width: 640px) { .ia-status { -webkit-line-clamp: 2; "
+    "height: 2.8em; } }</style>"
+)
+
+
 def _status_line(kind: str, markup: str) -> str:
-    """The status line, one line of small text (its colours pass WCAG AA on white)."""
+    """The status line, in small text (its colours pass WCAG AA on white)."""
+    title = html_text(re.sub(r"<[^>]+>", "", html.unescape(markup)))
     return (
-        f'<div class="ia-status {kind}" role="status" style="font-size: .88rem; '
-        f'color: {_STATUS_COLOURS[kind]}; margin: 0;">{markup}</div>'
+        f'<div class="ia-status {kind}" role="status" title="{title}" '
+        f'style="color: {_STATUS_COLOURS[kind]};">{markup}</div>{_STATUS_STYLE}'
     )
 
 
