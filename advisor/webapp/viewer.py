@@ -15,6 +15,7 @@ with "Fit width".
 from __future__ import annotations
 
 import base64
+import functools
 import re
 
 # A CSS pixel is 3/4 of a point: Graphviz gives the SVG's size in points.
@@ -42,6 +43,7 @@ def natural_size(svg: str) -> tuple[float, float]:
     )
 
 
+@functools.lru_cache(maxsize=8)  # asked twice a run (frame_height, page) for the same drawing
 def legible_scale(svg: str) -> float:
     """The smallest zoom (1 is the natural size) at which the drawing's smallest text is
     LEGIBLE_PX tall on screen; 0 when the SVG says nothing of its text."""
@@ -100,6 +102,8 @@ body { margin: 0; font: 13px/1.3 "Source Sans Pro", "Source Sans 3", sans-serif;
 .bar button:hover { border-color: #98a2b3; }
 .bar .zoom { min-width: 3.2em; text-align: center; font-variant-numeric: tabular-nums; }
 .bar .hint { margin-left: auto; color: #667085; font-size: 12px; }
+.bar button { white-space: nowrap; }
+@media (max-width: 480px) { .bar .hint { display: none; } }
 .pane { overflow: auto; height: calc(100vh - 42px); border: 1px solid #eaecf0; border-radius: 8px;
   cursor: grab; background: #fff; }
 .pane.dragging { cursor: grabbing; }
