@@ -41,7 +41,7 @@ def _e(text: object) -> str:
 
 def status(progress: Progress, notes: tuple[Note, ...], *, stale: bool) -> None:
     """One line above the answer, always there (so that nothing below it moves): whether it is
-    out of date (the answers are incomplete: it is the last complete answers' result, faded),
+    out of date (the answers are incomplete: it is the last complete answers' result, greyed),
     and whether it rests on answers still at their defaults."""
     if stale:
         first = notes[0] if notes else None
@@ -51,11 +51,13 @@ def status(progress: Progress, notes: tuple[Note, ...], *, stale: bool) -> None:
             f"<b>Out of date:</b> {count} to fix{where}. Shown: the result of the last "
             "complete answers, until they are fixed."
         )
-        # the kept result is faded and marked, in this element's own style sheet
+        # The kept result is greyed and marked, in this element's own style sheet: grey, not
+        # faint, so that its text keeps its contrast (WCAG AA) while it is out of date.
         style = (
-            "<style>.st-key-ia-summary .ia-card, .st-key-ia-blueprint, .ia-flow, .ia-change, "
-            ".ia-changes, .ia-risks, .ia-pin { opacity: .55; } .ia-stale { color: #b42318; } "
-            ".st-key-ia-summary .ia-card { position: relative; } "
+            "<style>.st-key-ia-summary .ia-card > *, .st-key-ia-blueprint, .ia-flow, "
+            ".ia-change, .ia-changes, .ia-risks, .ia-pin { filter: grayscale(1); } "
+            ".st-key-ia-summary .ia-card { position: relative; border-style: dashed; "
+            "border-left-color: #98a2b3; } "
             '.st-key-ia-summary .ia-card::after { content: "Out of date"; position: absolute; '
             "top: -.6rem; right: .8rem; padding: 0 .4rem; background: #ffffff; "
             "font-size: .72rem; font-weight: 700; color: #b42318; "
