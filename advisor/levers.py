@@ -904,6 +904,8 @@ class _Spare:
 
 def _placeholders(taken: set[str], count: int) -> tuple[str, ...]:
     """Ids for consumers to add, none of them an existing system's."""
+    if count == MAX_CONSUMERS and not any(name.startswith(PLACEHOLDER) for name in taken):
+        return _USUAL_PLACEHOLDERS  # no system's id is one of them: the usual ids, made once
     names: list[str] = []
     number = 0
     while len(names) < count:
@@ -912,6 +914,9 @@ def _placeholders(taken: set[str], count: int) -> tuple[str, ...]:
         if name not in taken:
             names.append(name)
     return tuple(names)
+
+
+_USUAL_PLACEHOLDERS = tuple(f"{PLACEHOLDER}-{number}" for number in range(1, MAX_CONSUMERS + 1))
 
 
 def cost(lever: Lever, value: Any) -> float:
