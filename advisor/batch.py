@@ -542,6 +542,7 @@ def _start_worker(options: Options, staging: Path, parent: int) -> None:
     own.mkdir(exist_ok=True)
     _worker = (options, own)
     gc.freeze()  # the rules and modules stay for good: spare the collector from walking them
+    gc.set_threshold(*_QUIET_COLLECTOR)
 
 
 def _end_when_orphaned(parent: int) -> None:
@@ -572,6 +573,13 @@ class _QuietOrphan(io.TextIOBase):
             self._stream.flush()
 
 
+# Assessing a file leaves no reference cycle, so whatever it allocates is freed as it goes and
+# the cycle collector finds nothing; at Python's default (a young collection every 700 net
+# allocations) it still walked the young objects some 400 times per 500 files, a tenth of a
+# millisecond a file. A run collects rarely instead (memory stays bounded all the same).
+_QUIET_COLLECTOR = (20_000, 50, 50)
+
+
 def _assess_chunk(chunk: Sequence[tuple[int, Path]]) -> list[Outcome]:
     assert _worker is not None, "the worker was not started"
     options, staging = _worker
@@ -593,10 +601,13 @@ def outcomes(
     jobs = max(1, min(jobs, len(inputs)))
     if jobs == 1:
         gc.freeze()  # what is loaded stays for the run: spare the collector from walking it
+        thresholds = gc.get_threshold()
+        gc.set_threshold(*_QUIET_COLLECTOR)
         try:
             for index, path in numbered:
                 yield stage(assess_file(path, options), staging / str(index))
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()
         return
     import multiprocessing
