@@ -731,10 +731,15 @@ def bounds(key: str) -> Bounds:
             found.update(high=item.le, high_included=True)
         elif isinstance(item, annotated_types.Lt):
             found.update(high=item.lt, high_included=False)
-    whole = int in get_args(info.annotation) or info.annotation is int
-    if not whole:  # Exact[int] is Annotated[int, Strict()]: its origin is int
-        whole = getattr(info.annotation, "__origin__", None) is int
-    return Bounds(**found, whole=whole)
+    return Bounds(**found, whole=_whole_number(info.annotation))
+
+
+def _whole_number(annotation: Any) -> bool:
+    """`int`, `Exact[int]` (Annotated: its `__origin__` is int) or either of them or None."""
+    return any(
+        kind is int or getattr(kind, "__origin__", None) is int
+        for kind in (annotation, *get_args(annotation))
+    )
 
 
 def out_of_range(key: str, value: float, shown: Any = format_number) -> str | None:

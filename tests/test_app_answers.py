@@ -336,3 +336,11 @@ def test_delays_in_a_person_s_units() -> None:
     assert delay_in_units(0.5) == (0.5, "seconds")
     assert delay_in_units(7 * 86_400) == (7, "days")
     assert delay_seconds(1.5, "hours") == 5400
+
+
+def test_whole_numbers_are_known_from_the_model() -> None:
+    from advisor.questionnaire import bounds
+
+    assert bounds("flow.events_per_day").whole
+    assert bounds("system.api_rate_limit_per_minute").whole, "an optional whole number too"
+    assert not bounds("flow.peak_per_second").whole
