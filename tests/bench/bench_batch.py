@@ -3,11 +3,13 @@
     python tests/bench/run.py batch          # or: python tests/bench/bench_batch.py [COUNT]
 
 Measures, in the same run: (a) parsing every file with PyYAML's CSafeLoader in one process,
-the floor; (b) `advisor batch --format json --jobs 1` against it (budget 2.0x), with and without
-the what-would-change analysis (`--no-what-if`), and the peak
-memory of the batch and its workers (budget 300 MB); (c) `--jobs 2` against `--jobs 1` (at least
-1.6x faster on two cores); (d) `--format svg` on a sample against running the renderer alone on
-the same diagrams.
+the floor; (b) `advisor batch --format json --jobs 1` against it (budget 2.0x), and without the
+what-would-change analysis (`--no-what-if`, budget 1.5x), each run taking turns with the floor so
+that load from elsewhere falls on both alike; the time each costs a file, and the processor time
+(user and system) beside the elapsed time, since other work may share the processors; and the
+peak memory of the batch and its workers (budget 300 MB); (c) `--jobs 2` against `--jobs 1` (at
+least 1.6x faster on two cores); (d) `--format svg` on a sample against running the renderer
+alone on the same diagrams.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import get_args
+from typing import NamedTuple, get_args
 
 from _timing import BIN, ROOT, best_of
 
@@ -109,15 +112,38 @@ def run(argv: list[str], repeat: int, out: Path | None = None) -> float:
     """The best of `repeat` runs, each after the disk has settled (sync). With `out`, each run
     writes into a new folder beside it, `--out` being the last argument: removing 10,000 report
     folders between runs would leave the disk busy during the next one."""
-    times = []
-    for attempt in range(repeat):
-        if out is not None:
-            argv = [*argv[:-1], str(out.with_name(f"{out.name}-{next(_RUNS)}-{attempt}"))]
-        os.sync()
-        started = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return min(times)
+    return min(_timed(argv, out)[0] for _ in range(repeat))
+
+
+def taking_turns(argvs: list[tuple[list[str], Path | None]], repeat: int) -> list[Timing]:
+    """The best elapsed and processor times of each command, the commands taking turns (one
+    run of each, `repeat` times over)."""
+    best = [Timing(float("inf"), float("inf")) for _ in argvs]
+    for _ in range(repeat):
+        for index, (argv, out) in enumerate(argvs):
+            elapsed, processor = _timed(argv, out)
+            best[index] = Timing(
+                min(best[index].elapsed, elapsed), min(best[index].processor, processor)
+            )
+    return best
+
+
+class Timing(NamedTuple):
+    elapsed: float  # seconds on the clock
+    processor: float  # seconds of user and system time of the command and its children
+
+
+def _timed(argv: list[str], out: Path | None) -> tuple[float, float]:
+    if out is not None:
+        argv = [*argv[:-1], str(out.with_name(f"{out.name}-{next(_RUNS)}"))]
+    os.sync()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    processor = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, processor
 
 
 _RUNS = itertools.count()
@@ -140,12 +166,28 @@ def bench(count: int = COUNT) -> bool:
         generate(inputs, count)
         print(f"   generated {count:,} assessments in {time.perf_counter() - started:.1f} s")
 
-        floor = run([sys.executable, "-c", FLOOR, str(inputs)], repeat=3)
         batch = [advisor, "batch", str(inputs), "--format", "json"]
-        one = run([*batch, "--jobs", "1", "--out", str(out)], repeat=3, out=out)
-        ok = ratio("(b) batch --format json --jobs 1 vs parsing alone", one, floor, 2.0)
-        quick = run([*batch, "--jobs", "1", "--no-what-if", "--out", str(out)], repeat=3, out=out)
-        ok &= ratio("(b) the same with --no-what-if vs parsing alone", quick, floor, 2.0)
+        floor, full, quick = taking_turns(
+            [
+                ([sys.executable, "-c", FLOOR, str(inputs)], None),
+                ([*batch, "--jobs", "1", "--out", str(out)], out),
+                ([*batch, "--jobs", "1", "--no-what-if", "--out", str(out)], out),
+            ],
+            repeat=3,
+        )
+        one = full.elapsed
+        ok = ratio("(b) batch --format json --jobs 1 vs parsing alone", one, floor.elapsed, 2.0)
+        ok &= ratio(
+            "(b) the same with --no-what-if vs parsing alone", quick.elapsed, floor.elapsed, 1.5
+        )
+        ratio("    processor time, batch", full.processor, floor.processor, None)
+        ratio("    processor time, --no-what-if", quick.processor, floor.processor, None)
+        per_file = [1000 * seconds / count for seconds in (floor.elapsed, quick.elapsed, one)]
+        print(
+            f"   (b) a file: parsing {per_file[0]:.2f} ms, batch --no-what-if "
+            f"{per_file[1]:.2f} ms, the what-if analysis {per_file[2] - per_file[1]:.2f} ms more",
+            flush=True,
+        )
 
         peak = subprocess.run(
             [sys.executable, "-c", PEAK_MEMORY, *batch, "--jobs", "1", "--out", f"{out}-peak"],
