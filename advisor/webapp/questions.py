@@ -322,10 +322,9 @@ def flows_section(ruleset: Ruleset, checked: Checked, result: Result | None) -> 
     )
     flag(checked.at("flows"))
     if not flows:
-        st.info(
+        st.caption(
             "No flow yet. A flow is one kind of data moving from a source system to its "
-            "targets: add one, then answer its questions.",
-            icon=":material/swap_horiz:",
+            "targets: add one, then answer its questions."
         )
         return
     with st.container(border=True):
