@@ -171,7 +171,8 @@ def phrase(
             f"instead of {format_number(current)}"
         )
     if kind == "peak_per_second":
-        state = next(state for state in states if state.flow.id == subject)
+        (index,) = lever.flows  # a flow's own lever: its one flow
+        state = states[index]
         if state.flow.peak_per_second is None:
             return (
                 f"With peaks of {format_number(value)} messages a second on {flow} "
@@ -193,9 +194,8 @@ def phrase(
             f"instead of {format_number(current)} KB"
         )
     if kind == "targets":
-        labels = {system.id: system.label for system in assessment.systems}
         if len(value) < len(current):
-            dropped = ", ".join(labels[target] for target in current[len(value) :])
+            dropped = ", ".join(assessment.system(target).label for target in current[len(value) :])
             change = f"without {dropped}"
         else:
             change = f"adding {len(value) - len(current)} more"
