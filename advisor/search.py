@@ -2,14 +2,16 @@
 outcome it can reach has its flip, within a budget of evaluations.
 
 A lever that cannot move a score across a decision boundary (its rules carry too few points) is
-not searched at all (`Search.plans`). The values of a lever that can are then tried in one of two
-ways, which find exactly the same changes:
+not searched at all (`Search.plans`). The values of a lever that can are then tried in one of
+three ways, which find exactly the same changes:
 - `Search.plain`, the reference: each value is scored for each flow it touches by re-evaluating
   only the rules that read the facts it changes, with the engine's own building blocks;
+- `Search.delta`: the same, each score had from the flow's own by adding and taking away the
+  points of the rules that change (where every sum of points is exact in binary);
 - `Search.columns`: the values of a block of levers at once, as columns of facts over (lever,
   value, flow) rows (`advisor.columns`), then the same walk through the values, nearest first,
   reading each outcome from the table.
-Both walk the levers and values in the same order and count the same evaluations (of one flow
+All walk the levers and values in the same order and count the same evaluations (of one flow
 under one candidate value), so the budget stops them at the same place. For a number the value
 closest to the current one that flips wins (for each style it can flip to).
 """
