@@ -50,9 +50,12 @@ test: lint typecheck unit
 # The unit tests without a browser, a server, a wheel build or the tests that take seconds
 # each: the quick loop while editing, on JOBS processes. Property tests try fewer examples
 # (ADVISOR_TEST_PROFILE=quick, see tests/conftest.py); `make test` runs everything in full.
+# Byte code is cached (git ignores it) even where PYTHONDONTWRITEBYTECODE is set: otherwise
+# every run compiles the test modules, with their asserts rewritten, and advisor/ again.
 JOBS ?= 2
 quick: $(VENV)/.installed-dev
-	ADVISOR_TEST_PROFILE=quick $(BIN)/python -m pytest -q -n $(JOBS) -m "not browser and not slow"
+	PYTHONDONTWRITEBYTECODE= ADVISOR_TEST_PROFILE=quick \
+		$(BIN)/python -m pytest -q -n $(JOBS) -m "not browser and not slow"
 
 # How often the advice agrees with the decision-quality corpus (tests/corpus), case by case.
 corpus: $(VENV)/.installed-dev

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         asked = getattr(test, "_hypothesis_internal_use_settings", None)
         if isinstance(asked, settings) and asked.max_examples > QUICK_EXAMPLES:
             test._hypothesis_internal_use_settings = settings(asked, max_examples=QUICK_EXAMPLES)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _components_scanned_once() -> Iterator[None]:
+    """The first run of each AppTest has Streamlit scan every installed package's metadata for
+    components: a fifth of a second, most of a run of the app. The installed packages do not
+    change while the tests run, so they are scanned once and the answer is reused."""
+    if "streamlit" not in sys.modules:  # no test of the app was collected
+        yield
+        return
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = functools.cache(manifest_scanner.scan_component_manifests)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests", scan)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -147,6 +147,7 @@ def test_a_new_change_drops_what_could_be_redone() -> None:
     assert not undoable(at)
 
 
+@pytest.mark.slow  # a hundred runs of the app
 def test_the_history_keeps_the_last_changes_only() -> None:
     at = opened(STATUS_SYNC)
     for number in range(LIMIT + 2):
