@@ -18,12 +18,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# After installing, advisor/ is byte-compiled as installing a wheel does: an editable install
+# leaves that to the first run of each module, and to every run where PYTHONDONTWRITEBYTECODE is
+# set, which would make each start of `advisor` compile its modules again.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q advisor
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q advisor
 	touch $(VENV)/.installed $@
 
 # Where the app keeps saved versions (a SQLite database, made on the first save): data/ in this

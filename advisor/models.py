@@ -4,8 +4,6 @@ Field names and meanings follow the published contract; the JSON Schema that edi
 generated from these classes (`advisor schema`).
 """
 
-from __future__ import annotations
-
 from collections import Counter
 from collections.abc import Mapping
 from functools import cached_property
@@ -234,7 +232,7 @@ class Assessment(_Frozen):
         return names
 
     @model_validator(mode="after")
-    def _references(self) -> Assessment:
+    def _references(self) -> Self:
         problems = reference_problems(self)
         if problems:
             raise PydanticCustomError(

@@ -20,7 +20,6 @@ from typing import Literal
 
 from advisor.facts import FactValue, derive
 from advisor.models import Assessment, Flow, FlowResult, Reason, Result, Style
-from advisor.questionnaire import choices
 from advisor.ruleset import Condition, Ruleset
 from advisor.wording import (
     STYLE_IN_TEXT,
@@ -33,6 +32,15 @@ from advisor.wording import (
     format_size,
     plural,
 )
+
+
+def choices(ruleset: Ruleset, key: str) -> dict[str, str]:
+    """The questionnaire's names of a choice's values (its module loads when a sentence needs
+    one: the text report mostly does not)."""
+    from advisor.questionnaire import choices as named
+
+    return named(ruleset, key)
+
 
 Side = Literal["api", "event"]
 SIDES: tuple[Side, Side] = ("api", "event")

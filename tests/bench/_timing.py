@@ -22,12 +22,23 @@ def best_of(function: Callable[[], object], repeat: int = 5) -> float:
     return min(times)
 
 
-def command(argv: Sequence[str], repeat: int = 5) -> float:
-    def run() -> None:
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+def commands(argvs: Sequence[Sequence[str]], repeat: int = 5) -> list[float]:
+    """The fastest of `repeat` runs of each command, in seconds. The commands take turns (one
+    run of each, `repeat` times over), so that load from elsewhere that comes and goes falls on
+    a floor and on what is measured against it alike."""
 
-    run()  # warm the file cache
-    return best_of(run, repeat)
+    def run(argv: Sequence[str]) -> float:
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        return time.perf_counter() - started
+
+    for argv in argvs:
+        run(argv)  # warm the file cache
+    best = [float("inf")] * len(argvs)
+    for _ in range(repeat):
+        for index, argv in enumerate(argvs):
+            best[index] = min(best[index], run(argv))
+    return best
 
 
 def verdict(label: str, ours: float, floor: float, budget: float) -> bool:
