@@ -115,9 +115,13 @@ def documents(
     events = files.get(ASYNCAPI_FILE)
     calls = files.get(OPENAPI_FILE)
     return (
-        None if events is None else yaml.safe_load(events),
-        None if calls is None else yaml.safe_load(calls),
+        None if events is None else yaml.load(events, Loader=SAFE_LOADER),
+        None if calls is None else yaml.load(calls, Loader=SAFE_LOADER),
     )
+
+
+# yaml.safe_load's reading with libyaml's parser, several times faster on these documents.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
