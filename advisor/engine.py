@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
-from typing import Any
 
 from advisor._numbers import fmean
 from advisor.facts import Facts, FactValue, derive
@@ -140,7 +139,7 @@ def compiled(ruleset: Ruleset) -> Compiled:
         return _compiled_cache[0][1]
     result = Compiled(
         rules=ruleset.rules,
-        holds=tuple(quick_condition(rule.when) for rule in ruleset.rules),
+        holds=tuple(compile_condition(rule.when) for rule in ruleset.rules),
         points=tuple(rule.points for rule in ruleset.rules),
         for_api=tuple(rule.favours == "api" for rule in ruleset.rules),
         api_points=tuple(rule.points if rule.favours == "api" else 0.0 for rule in ruleset.rules),
@@ -148,67 +147,15 @@ def compiled(ruleset: Ruleset) -> Compiled:
             rule.points if rule.favours == "event" else 0.0 for rule in ruleset.rules
         ),
         hybrid=ruleset.hybrid,
-        hybrid_holds=tuple(quick_condition(rule.when) for rule in ruleset.hybrid),
+        hybrid_holds=tuple(compile_condition(rule.when) for rule in ruleset.hybrid),
         readers=_readers(rule.when for rule in ruleset.rules),
         hybrid_readers=_readers(rule.when for rule in ruleset.hybrid),
-        risk_holds=tuple(quick_condition(rule.when) for rule in ruleset.risks),
+        risk_holds=tuple(compile_condition(rule.when) for rule in ruleset.risks),
         quoted=tuple(placeholders(rule.explanation) for rule in ruleset.rules),
         budgets=_budgets(ruleset),
     )
     _compiled_cache[:] = [(ruleset, result)]
     return result
-
-
-_OPERATORS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-
-
-def quick_condition(condition: Condition) -> Predicate:
-    """The condition as one plain function of the facts, made from Python source: the answers
-    of `ruleset.compile_condition` (the same expressions, part for part) at about half the
-    cost, since no part is a function of its own (every rule is tested on every flow, and the
-    what-if analysis tests them again for every candidate value). The source holds no text
-    from the rules: fact names and values are the function's default arguments. A condition
-    too deeply nested to compile so keeps `compile_condition`'s form."""
-    constants: list[Any] = []
-
-    def constant(value: Any) -> str:
-        constants.append(value)
-        return f"c{len(constants) - 1}"
-
-    def source(part: Condition) -> str:
-        if part.all is not None or part.any is not None:
-            every = part.all is not None
-            inner = [source(item) for item in (part.all if every else part.any) or ()]
-            if not inner:
-                return "True" if every else "False"
-            return "(" + (" and " if every else " or ").join(inner) + ")"
-        if part.not_ is not None:
-            return f"(not {source(part.not_)})"
-        name, op, expected = constant(part.fact or ""), part.op, part.value
-        if op == "exists":
-            return f"((f[{name}] is not None) is {bool(expected)})"
-        if op in ("eq", "ne"):
-            return f"((v := f[{name}]) is not None and (v == {constant(expected)}) is {op == 'eq'})"
-        if op in ("in", "not_in"):
-            values = constant(frozenset(expected))
-            return f"((v := f[{name}]) is not None and (v in {values}) is {op == 'in'})"
-        if op in ("contains", "lacks"):
-            member = op == "contains"
-            value = constant(expected)
-            return f"(isinstance(v := f[{name}], frozenset) and ({value} in v) is {member})"
-        number = constant(float(expected))
-        compare = _OPERATORS[op or "ge"]
-        return f"(((k := type(v := f[{name}])) is float or k is int) and v {compare} {number})"
-
-    try:
-        body = source(condition)
-        arguments = "".join(f", c{place}=c{place}" for place in range(len(constants)))
-        namespace: dict[str, Any] = {f"c{place}": value for place, value in enumerate(constants)}
-        exec(f"def holds(f{arguments}):\n    return {body}\n", namespace)
-    except (RecursionError, SyntaxError, MemoryError):
-        return compile_condition(condition)
-    made: Predicate = namespace["holds"]
-    return made
 
 
 def _budgets(ruleset: Ruleset) -> tuple[tuple[tuple[int, ...], float, bool], ...]:

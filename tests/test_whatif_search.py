@@ -12,12 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.advice import assess
-from advisor.engine import quick_condition, score
-from advisor.facts import FACTS
+from advisor.engine import score
 from advisor.levers import Estate
 from advisor.loader import load_rules
 from advisor.models import Assessment
-from advisor.ruleset import Condition, Ruleset, compile_condition
+from advisor.ruleset import Ruleset
 from advisor.search import Search
 from advisor.whatif import Explored, explore
 from tests.conftest import EXAMPLES
@@ -189,42 +188,6 @@ def test_the_budget_stops_every_search_at_the_same_place(
     ruleset: Ruleset, assessment: Assessment, budget: int
 ) -> None:
     _same_everywhere(assessment, ruleset, budget)
-
-
-@CROSS_CHECK
-@given(
-    assessment=assessments(max_systems=8, max_flows=6),
-    name=st.sampled_from(sorted(FACTS)),
-    other=st.sampled_from([None, 0, 1.5, 60.0, "strong", "none", True, False, frozenset()]),
-)
-def test_conditions_made_from_source_answer_as_the_compiled_ones(
-    ruleset: Ruleset, every_form: Ruleset, assessment: Assessment, name: str, other: object
-) -> None:
-    """Every scoring, hybrid and risk rule, on each flow's facts and on the same with one fact
-    set to None, a number, a word, a yes/no or a set instead."""
-    for rules in (ruleset, every_form):
-        conditions = [rule.when for rule in (*rules.rules, *rules.hybrid, *rules.risks)]
-        for derived in score(assessment, rules).facts:
-            facts = {**derived, "flow.style": "event"}  # as risks read them
-            for condition in conditions:
-                for case in (facts, {**facts, name: other}):
-                    expected = compile_condition(condition)(case)
-                    got = quick_condition(condition)(case)
-                    assert got is expected, (condition, case)
-
-
-def test_a_condition_too_deep_for_source_is_compiled_as_before() -> None:
-    """(Deeper than rules files nest: made without validation.)"""
-    condition = Condition.model_validate({"fact": "flow.payload_kb", "op": "gt", "value": 64})
-    for _ in range(300):
-        condition = Condition.model_construct(
-            fact=None, op=None, value=None, all=None, any=None, not_=condition
-        )
-    quick = quick_condition(condition)
-    for payload in (1.0, 100.0):
-        assert quick({"flow.payload_kb": payload}) is compile_condition(condition)(
-            {"flow.payload_kb": payload}
-        )
 
 
 @pytest.mark.parametrize("flows", [5, 20, 40])
