@@ -25,7 +25,7 @@ ruleset = resources.rules()
 state.start()
 history.record()
 
-heading, tools = st.columns([3, 2], vertical_alignment="center")
+heading, tools = st.columns([2, 3], vertical_alignment="center")
 with heading:
     st.title("Integration Advisor", anchor=False)
     st.caption(

@@ -45,7 +45,8 @@ h1 { font-size: 2.2rem !important; }
 @media (max-width: 760px) {
   .block-container { padding-left: 1rem !important; padding-right: 1rem !important; }
   h1 { font-size: 1.7rem !important; }
-  .ia-card { grid-template-columns: minmax(0, 1fr); gap: .7rem; padding: .8rem .9rem; }
+  .ia-card, .ia-card.ia-missing { grid-template-columns: minmax(0, 1fr); gap: .7rem;
+    padding: .8rem .9rem; }
   .ia-card .ia-broker { border-left: none; padding-left: 0; border-top: 1px solid #f2f4f7;
     padding-top: .6rem; }
   .ia-style { font-size: 1.6rem; }
