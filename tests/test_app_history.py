@@ -20,10 +20,11 @@ from advisor.questionnaire import UNCONFIRMED, answers_from, validate_answers
 from advisor.ruleset import Ruleset
 from advisor.share import encode_link
 from advisor.webapp.history import LIMIT, applied, describe, snapshot
-from advisor.webapp.results import CHART_OPEN
+from advisor.webapp.results import CHANGE_BUTTONS, CHART_OPEN
 from advisor.webapp.text import markdown_text
 from advisor.wording import STYLE_NAMES, format_confidence, format_score
 from tests.conftest import EXAMPLES, ROOT
+from tests.synthetic import generated_estate
 
 CORPUS = ROOT / "tests" / "corpus"
 
@@ -432,3 +433,22 @@ def test_one_flow_needs_no_word_on_means() -> None:
     (card,) = [item.value for item in at.markdown if 'class="ia-card' in item.value]
     assert "It is not a probability." in card
     assert "mean of the" not in card
+
+
+def test_changes_past_those_with_a_button_are_applied_from_one_list(ruleset: Ruleset) -> None:
+    """An estate of many flows has more changes than buttons: the others are picked from a list
+    (the page stays quick to draw), and the one picked is the one applied."""
+    estate = generated_estate(40)
+    changes = assess(estate, ruleset).what_would_change
+    assert changes is not None and len(changes) > CHANGE_BUTTONS + 1
+    at = opened(estate)
+    assert [button.key for button in at.button if (button.key or "").startswith("ia-apply-")] == [
+        *(f"ia-apply-{number}" for number in range(CHANGE_BUTTONS)),
+        "ia-apply-other",
+    ]
+    last = len(changes) - CHANGE_BUTTONS - 1
+    at.selectbox(key="ia-change-pick").set_value(last)
+    run(at)
+    press(at, "ia-apply-other")
+    assert _flipped(current(at), changes[-1], ruleset), changes[-1].summary
+    assert markdown_text(f"Applied: {changes[-1].summary}") in captions(at)

@@ -392,10 +392,15 @@ def what_would_change(result: Result) -> None:
     _changes(changes[:SHOWN_CHANGES], 0)
     if len(changes) > SHOWN_CHANGES:
         with st.expander(f"{len(changes) - SHOWN_CHANGES} more"):
-            _changes(changes[SHOWN_CHANGES:], SHOWN_CHANGES)
+            _changes(changes[SHOWN_CHANGES:CHANGE_BUTTONS], SHOWN_CHANGES)
+            if len(changes) > CHANGE_BUTTONS:
+                _other_changes(changes[CHANGE_BUTTONS:], CHANGE_BUTTONS)
 
 
 SHOWN_CHANGES = 6
+# Changes with a button of their own; the others (an estate of hundreds of flows has
+# thousands) are picked from one list, so that a large assessment's page stays quick to draw.
+CHANGE_BUTTONS = 50
 
 
 def _changes(changes: tuple[Change, ...], start: int) -> None:
@@ -418,6 +423,31 @@ def _changes(changes: tuple[Change, ...], start: int) -> None:
                 args=(change,),
                 help="Put this change into the answers; Undo takes it back.",
             )
+
+
+def _other_changes(changes: tuple[Change, ...], start: int) -> None:
+    with st.container(horizontal=True, vertical_alignment="bottom", key="ia-change-other"):
+        st.selectbox(
+            f"{len(changes):,} other changes",
+            range(len(changes)),
+            format_func=lambda index: (
+                f"{STYLE_NAMES[changes[index].outcome]}: {changes[index].summary}"
+            ),
+            key="ia-change-pick",
+            help="Each would change a recommendation on its own; pick one to apply it.",
+        )
+        st.button(
+            "Apply",
+            key="ia-apply-other",
+            icon=":material/play_arrow:",
+            on_click=_apply_picked,
+            args=(changes,),
+            help="Put this change into the answers; Undo takes it back.",
+        )
+
+
+def _apply_picked(changes: tuple[Change, ...]) -> None:
+    history.apply(changes[st.session_state.get("ia-change-pick") or 0])
 
 
 def risks(result: Result) -> None:

@@ -123,7 +123,7 @@ def share(assessment: Assessment | None) -> None:
         )
         st.download_button(
             "Assessment (YAML)",
-            data=assessment_to_yaml(assessment),
+            data=lambda: assessment_to_yaml(assessment),  # written when asked for: it is large
             file_name=f"{file_stem(assessment)}.yaml",
             mime="application/yaml",
             icon=":material/description:",
