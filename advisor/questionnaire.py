@@ -816,6 +816,23 @@ def notes(checked: Checked, answers: Answers, ruleset: Ruleset) -> tuple[Note, .
     )
 
 
+def answer_words(ruleset: Ruleset, path: str) -> str:
+    """An answer named by its path in a comparison (`flows.<id>.<name>`, `systems.<id>`,
+    `context.<name>`, `name`) in the questionnaire's words: `Flows › order-placed › What
+    starts it?`. Ids hold no dot, so the path splits unambiguously."""
+    parts = path.split(".", 2)
+    if parts[0] in ("name", "description") and len(parts) == 1:
+        return f"Context › {NAME_LABEL if parts[0] == 'name' else DESCRIPTION_LABEL}"
+    if parts[0] == "context" and len(parts) == 2:
+        return f"Context › {question(ruleset, path).label}"
+    if parts[0] in ("flows", "systems") and len(parts) >= 2:
+        kind, section = ("flow", "Flows") if parts[0] == "flows" else ("system", "Systems")
+        if len(parts) == 2:
+            return f"{section} › {parts[1]}"
+        return f"{section} › {parts[1]} › {question(ruleset, f'{kind}.{parts[2]}').label}"
+    return path
+
+
 def where(answers: Answers, ruleset: Ruleset, key: FieldKey) -> tuple[str, str]:
     """The section and the question an answer belongs to: `("Flows", "flow-1 › What starts
     it?")`; a system or a flow is named by its id, or by its place when it has none."""

@@ -206,8 +206,10 @@ def test_two_versions_compared_side_by_side(ruleset: Ruleset) -> None:
         f"{STYLE_NAMES[expected.new_recommendation]}."
     ) in shown
     answers = tables(at)["Answer"]
-    assert list(answers["Answer"]) == [change.field for change in expected.answers]
-    assert list(answers["Answer"]) == ["flows.status-changed.needs_response"]
+    assert [change.field for change in expected.answers] == ["flows.status-changed.needs_response"]
+    assert list(answers["Answer"]) == [
+        "Flows › status-changed › Does the initiator wait for an answer?"
+    ]
     assert list(answers["Before"]) == ["no"] and list(answers["After"]) == ["yes"]
     (flow,) = expected.flows
     assert flow.started and flow.stopped
@@ -236,7 +238,9 @@ def test_a_version_compares_with_the_answers_on_screen() -> None:
     at = click(at, "Compare")
     assert any("No answer and no part of the advice changed" in item.value for item in at.info)
     at = upload_assessment(at, WAITING)  # the comparison follows the answers
-    assert list(tables(at)["Answer"]["Answer"]) == ["flows.status-changed.needs_response"]
+    assert list(tables(at)["Answer"]["Answer"]) == [
+        "Flows › status-changed › Does the initiator wait for an answer?"
+    ]
 
 
 def test_a_store_that_cannot_be_read_is_named_not_a_traceback(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from advisor.loader import load_assessment, parse_assessment
 from advisor.models import Assessment
 from advisor.questionnaire import (
     add_flow,
+    answer_words,
     answers_from,
     apply_system_edits,
     blank_answers,
@@ -253,3 +254,20 @@ def test_words_come_from_the_rules(ruleset: Ruleset) -> None:
 )
 def test_describe_delay(seconds: float | None, words: str) -> None:
     assert describe_delay(seconds) == words
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("name", "Context › What is the integration called?"),
+        ("context.stage", "Context › How far has the business grown?"),
+        ("flows.order-placed", "Flows › order-placed"),
+        ("flows.order-placed.trigger", "Flows › order-placed › What starts it?"),
+        ("systems.crm.emits_events", "Systems › crm › Can it publish its changes?"),
+        ("something.else", "something.else"),
+    ],
+)
+def test_a_compared_answer_is_named_in_the_questionnaires_words(
+    ruleset: Ruleset, path: str, words: str
+) -> None:
+    assert answer_words(ruleset, path) == words

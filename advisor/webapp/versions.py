@@ -16,6 +16,7 @@ from advisor.advice import assess
 from advisor.comparison import Comparison, compare
 from advisor.errors import InputError
 from advisor.models import Assessment, Result
+from advisor.questionnaire import answer_words
 from advisor.ruleset import Ruleset
 from advisor.store import MAX_LABEL, MAX_VERSIONS, Store, StoreError, Version
 from advisor.webapp import resources, state
@@ -324,7 +325,7 @@ def _changes(changes: Comparison, ruleset: Ruleset) -> None:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "Answer": [change.field for change in changes.answers],
+                    "Answer": [answer_words(ruleset, change.field) for change in changes.answers],
                     "Before": [_shown(change.old) for change in changes.answers],
                     "After": [_shown(change.new) for change in changes.answers],
                 }
