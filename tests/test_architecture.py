@@ -3,7 +3,11 @@ package itself, `advisor/__init__.py`, re-exports the public API lazily and is l
 
 from __future__ import annotations
 
+import tomllib
+
 import grimp
+
+from tests.conftest import ROOT
 
 
 def test_no_module_imports_one_that_imports_it_back() -> None:
@@ -15,3 +19,33 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
         if importer != imported and graph.chain_exists(importer=imported, imported=importer)
     )
     assert not cycles, "\n".join(cycles)
+
+
+def _contracts() -> list[dict[str, list[str]]]:
+    with (ROOT / "pyproject.toml").open("rb") as stream:
+        contracts: list[dict[str, list[str]]] = tomllib.load(stream)["tool"]["importlinter"][
+            "contracts"
+        ]
+    return contracts
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    """A new module is named in the layering contracts (core, or presentation and I/O, or an
+    edge), so that `make lint` holds its arrows too."""
+    named = {
+        module
+        for contract in _contracts()
+        for key in ("source_modules", "forbidden_modules")
+        for module in contract.get(key, [])
+    }
+    modules = {
+        "advisor." + ".".join(path.relative_to(ROOT / "advisor").with_suffix("").parts)
+        for path in (ROOT / "advisor").rglob("*.py")
+        if path.name not in ("__init__.py", "__main__.py")
+    }
+    unplaced = sorted(
+        module
+        for module in modules
+        if not any(module == layer or module.startswith(layer + ".") for layer in named)
+    )
+    assert not unplaced, f"name these in pyproject.toml's [tool.importlinter] contracts: {unplaced}"
