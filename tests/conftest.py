@@ -96,3 +96,16 @@ def _private_data(tmp_path_factory: pytest.TempPathFactory) -> None:
     import os
 
     os.environ["ADVISOR_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture
+def fresh_streamlit_caches() -> Iterator[None]:
+    """Streamlit's caches outlive an AppTest: a test of the app starts from cold ones (and
+    leaves none behind)."""
+    import streamlit as st  # only the app's tests pay for importing it
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -6,12 +6,10 @@ import base64
 import html
 import random
 import string
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from advisor.advice import assess
@@ -47,14 +45,7 @@ STATUS_SYNC = Assessment.model_validate(
 )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    """Streamlit's caches outlive an AppTest; every test starts from cold ones."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def opened(link: str | None = None) -> AppTest:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from advisor.questionnaire import UNCONFIRMED, validate_answers
-from tests.test_app import (  # noqa: F401  (the autouse fixture clears Streamlit's caches)
-    _fresh_caches,
+from tests.test_app import (
     current,
     flags,
     key,
@@ -20,6 +20,8 @@ from tests.test_app import (  # noqa: F401  (the autouse fixture clears Streamli
     run,
     table_key,
 )
+
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def texts(at: AppTest) -> str:

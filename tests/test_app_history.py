@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import copy
 import html
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import streamlit as st
 import yaml
 from streamlit.testing.v1 import AppTest
 
@@ -25,6 +23,7 @@ from advisor.webapp.text import markdown_text
 from advisor.wording import STYLE_NAMES, format_confidence, format_score
 from tests.conftest import EXAMPLES, ROOT
 from tests.synthetic import generated_estate
+from tests.test_app import STATUS_SYNC
 
 CORPUS = ROOT / "tests" / "corpus"
 
@@ -32,32 +31,7 @@ APP = ROOT / "app.py"
 GIFTING = load_assessment(ROOT / "examples" / "gifting-orders.yaml")
 CLINIC = load_assessment(ROOT / "examples" / "clinic-documents.yaml")
 
-# One flow that events win while nobody waits, and APIs win once the initiator waits.
-STATUS_SYNC = Assessment.model_validate(
-    {
-        "name": "Invoice status",
-        "systems": [{"id": "billing", "owner": "finance"}, {"id": "portal", "owner": "finance"}],
-        "flows": [
-            {
-                "id": "status-changed",
-                "source": "billing",
-                "targets": ["portal"],
-                "trigger": "data_change",
-                "max_delay_seconds": 5,
-                "events_per_day": 2000,
-            }
-        ],
-    }
-)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def opened(assessment: Assessment | None = None) -> AppTest:

@@ -5,10 +5,8 @@ own HTML."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from advisor.models import Assessment
@@ -47,13 +45,7 @@ def unescaped(markdown: str) -> str:
     return ESCAPED.sub("", markdown)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def opened(link: str) -> AppTest:
