@@ -803,33 +803,25 @@ class FlowInputs:
     def peak_per_second(self) -> tuple[Any, Patch, Values]:
         peak = self.facts["flow.peak_per_second"]
         assert isinstance(peak, float)
-        return (
-            peak,
-            lambda value, _index: {"flow.peak_per_second": float(value)},
-            lambda: _numbers(
-                (),
-                peak,
-                whole=False,
-                low=0.0,
-                high=MAX_PEAK_PER_SECOND,
-                strict=True,
-                exact=self._crossings("flow.peak_per_second", peak, whole=False),
-            ),
-        )
+        return self._own_fact("flow.peak_per_second", peak, MAX_PEAK_PER_SECOND)
 
     def payload_kb(self) -> tuple[Any, Patch, Values]:
-        current = self.flow.payload_kb
+        return self._own_fact("flow.payload_kb", self.flow.payload_kb, MAX_PAYLOAD_KB)
+
+    def _own_fact(self, fact: str, current: float, high: float) -> tuple[Any, Patch, Values]:
+        """A positive number that feeds its one fact alone: its candidates are the rules'
+        thresholds on that fact."""
         return (
             current,
-            lambda value, _index: {"flow.payload_kb": float(value)},
+            lambda value, _index: {fact: float(value)},
             lambda: _numbers(
                 (),
                 current,
                 whole=False,
                 low=0.0,
-                high=MAX_PAYLOAD_KB,
+                high=high,
                 strict=True,
-                exact=self._crossings("flow.payload_kb", current, whole=False),
+                exact=self._crossings(fact, current, whole=False),
             ),
         )
 
