@@ -6,6 +6,7 @@ is not installed; with `CI` set they fail instead, so a CI run never passes with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -15,7 +16,7 @@ import tempfile
 import time
 import urllib.request
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,21 +58,35 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason} (install it with `apt-get install chromium`)")
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
+def missing(reason: str) -> None:
+    """For tests that fail, never skip, without a browser."""
+    pytest.fail(f"{reason} (apt-get install chromium; pip install playwright)")
+
+
+@contextlib.contextmanager
+def launched(unavailable: Callable[[str], None] = _unavailable) -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright; `unavailable` says what to do without it."""
     executable = _chromium()
     if not executable:
-        _unavailable("no Chromium found at /usr/bin/chromium or on PATH")
+        unavailable("no Chromium found at /usr/bin/chromium or on PATH")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the Python package playwright is not installed")
+        unavailable("the Python package playwright is not installed")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable, args=CHROMIUM_FLAGS, headless=True
         )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 def _free_port() -> int:
@@ -83,6 +98,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run app.py` on a free port, until the module's tests are done."""
+    with served({"ADVISOR_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def served(environment: dict[str, str]) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with these environment variables added; its URL."""
     port = _free_port()
     url = f"http://localhost:{port}"
     with tempfile.TemporaryFile() as log:
@@ -105,7 +127,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))},
+            env={**os.environ, **environment},
         )
         try:
             _wait_until_healthy(url, process, log)

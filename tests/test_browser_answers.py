@@ -13,8 +13,6 @@ import pytest
 
 from tests import test_browser as browser
 from tests.test_browser import (
-    CHROMIUM_FLAGS,
-    _chromium,
     choose,
     expect,
     no_exception,
@@ -33,19 +31,9 @@ page = browser.page
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    executable = _chromium()
-    if not executable:
-        pytest.fail("no Chromium at /usr/bin/chromium or on PATH (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the Python package playwright is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_FLAGS, headless=True
-        )
-        yield browser
-        browser.close()
+    """Debian's Chromium, driven by Playwright: a missing one fails these tests."""
+    with browser.launched(browser.missing) as launched:
+        yield launched
 
 
 def settled(page: Any) -> None:

@@ -24,17 +24,8 @@ page = browser.page
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     """Debian's Chromium, driven by Playwright: a missing one fails these tests."""
-    executable = browser._chromium()
-    if not executable:
-        pytest.fail("no Chromium at /usr/bin/chromium or on PATH (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, args=browser.CHROMIUM_FLAGS, headless=True
-        )
+    with browser.launched(browser.missing) as launched:
         yield launched
-        launched.close()
 
 
 pytestmark = pytest.mark.browser

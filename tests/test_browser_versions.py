@@ -5,11 +5,7 @@ The app is served with a data folder of this module's own, never the user's.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,17 +14,15 @@ import pytest
 
 from advisor.share import encode_link
 from advisor.store import FILE_NAME, Store
-from tests.conftest import ROOT
 from tests.test_app import STATUS_SYNC
 from tests.test_browser import (  # noqa: F401
-    _free_port,
-    _wait_until_healthy,
     chromium,
     expect,
     no_exception,
     page,
     popover,
     recommendation,
+    served,
     tab,
 )
 
@@ -43,41 +37,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, data_dir: str) -> Iterator[str]:
     """`streamlit run app.py` on a free port, keeping its versions in `data_dir`."""
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    environment = {
-        **os.environ,
-        "ADVISOR_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
-        "ADVISOR_DATA_DIR": data_dir,
-    }
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "app.py"),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=environment,
-        )
-        try:
-            _wait_until_healthy(url, process, log)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    cache = str(tmp_path_factory.mktemp("cache"))
+    with served({"ADVISOR_CACHE_DIR": cache, "ADVISOR_DATA_DIR": data_dir}) as url:
+        yield url
 
 
 def save_version(at: Any, name: str) -> None:
