@@ -73,7 +73,7 @@ ask, why = st.columns([1, 1], gap="large")
 with ask:
     st.header("Describe the integration", anchor=False)
     history.controls()
-    questions.overview()
+    questions.overview(done)
     context, systems, flows = st.tabs(questions.SECTIONS, key="sections")
     with context:
         questions.context_section(ruleset, checked)

@@ -18,6 +18,7 @@ from advisor.questionnaire import (
     NAME_LABEL,
     Checked,
     FieldKey,
+    Progress,
     Section,
     add_flow,
     apply_system_edits,
@@ -144,9 +145,8 @@ def _progress(section: Section, ruleset: Ruleset, *, index: int | None = None) -
 SHOWN_DEFAULTS = 4  # defaults named in a section's line; the rest are counted
 
 
-def overview() -> None:
+def overview(counted: Progress) -> None:
     """Confirmed answers over all, and section by section."""
-    counted = progress(state.answers())
     parts = " · ".join(
         f"{section.name} {section.confirmed} of {section.answers}"
         for section in counted.sections
