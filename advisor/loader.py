@@ -887,6 +887,20 @@ def load_rules(extra: Sequence[Path] = (), *, defaults: bool = True) -> Ruleset:
     paths = rule_files([rules_dir()] if defaults else []) + rule_files(extra)
     if not paths:
         raise InputError([Problem("rules", "no rules files were given")])
+    return _ruleset_of(_texts_of(paths))
+
+
+def load_rules_from(extra: Sequence[tuple[str, str]], *, defaults: bool = True) -> Ruleset:
+    """As `load_rules`, with the files on top given as (name, text): a rules file uploaded to
+    the web app, whose problems are placed in it under the name its user knows it by."""
+    paths = rule_files([rules_dir()] if defaults else [])
+    if not paths and not extra:
+        raise InputError([Problem("rules", "no rules files were given")])
+    return _ruleset_of(_texts_of(paths) + list(extra))
+
+
+def _texts_of(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    """Each file's name and text; every file that cannot be read, refused at once."""
     texts: list[tuple[str, str]] = []
     problems: list[Problem] = []
     for path in paths:
@@ -896,17 +910,7 @@ def load_rules(extra: Sequence[Path] = (), *, defaults: bool = True) -> Ruleset:
             problems += error.problems
     if problems:
         raise InputError(problems)
-    return _ruleset_of(texts)
-
-
-def load_rules_from(extra: Sequence[tuple[str, str]], *, defaults: bool = True) -> Ruleset:
-    """As `load_rules`, with the files on top given as (name, text): a rules file uploaded to
-    the web app, whose problems are placed in it under the name its user knows it by."""
-    paths = rule_files([rules_dir()] if defaults else [])
-    if not paths and not extra:
-        raise InputError([Problem("rules", "no rules files were given")])
-    texts = [(str(path), read_text(path)) for path in paths] + list(extra)
-    return _ruleset_of(texts)
+    return texts
 
 
 def _ruleset_of(texts: list[tuple[str, str]]) -> Ruleset:
