@@ -11,7 +11,7 @@ from _timing import BIN, ROOT, commands, verdict
 # about 1.5x on their own (pydantic builds each model's validator, and its plugin lookup loads
 # importlib.metadata): printed below as a reference, so that the share of the advisor's own
 # code (rules, engine, what-if, command line) is plain to see.
-BUDGET = 2.0
+BUDGET = 1.6
 
 
 def bench() -> bool:
