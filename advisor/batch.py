@@ -474,9 +474,12 @@ def csv_row(cells: Iterable[str]) -> str:
 
 
 def _csv_cell(cell: str) -> str:
-    if any(char in cell for char in ',"\r\n'):
+    if _CSV_QUOTED.search(cell):
         return '"' + cell.replace('"', '""') + '"'
     return cell
+
+
+_CSV_QUOTED = re.compile('[,"\r\n]')
 
 
 def stage(outcome: Outcome, folder: Path) -> Outcome:
