@@ -258,11 +258,9 @@ def score_flow(
     """One flow's scores, style and reasons, from whether each scoring rule holds (`held`)."""
     counted = tally(facts, ruleset, held)
     settings = ruleset.settings
-    scores = Scores.model_construct(
-        api=to_score(counted.api, settings), event=to_score(counted.event, settings)
-    )
+    scores = Scores(api=to_score(counted.api, settings), event=to_score(counted.event, settings))
     style, decision = decide(scores, facts, ruleset)
-    return FlowResult.model_construct(
+    return FlowResult(
         id=flow.id,
         style=style,
         confidence=confidence(scores, settings),
@@ -283,9 +281,7 @@ def _polling_from(facts: dict[str, FactValue]) -> Polling | None:
     )
     assert isinstance(calls, float) and isinstance(wasted, float)
     assert share is None or isinstance(share, float)
-    return Polling.model_construct(
-        calls_per_day=int(calls), quota_share=share, wasted_calls_per_day=int(wasted)
-    )
+    return Polling(calls_per_day=int(calls), quota_share=share, wasted_calls_per_day=int(wasted))
 
 
 def decide(
@@ -299,29 +295,27 @@ def decide(
     margin = settings.style_margin
     if isinstance(how, int):
         rule = rules.hybrid[how]
-        return style, StyleDecision.model_construct(
-            rule=rule.id, explanation=fill(rule.explanation, facts)
-        )
+        return style, StyleDecision(rule=rule.id, explanation=fill(rule.explanation, facts))
     if how == "margin" and style == "event":
-        return style, StyleDecision.model_construct(
+        return style, StyleDecision(
             rule="style_margin",
             explanation=f"Events lead by {lead:g} points, at least the margin of {margin:g}.",
         )
     if how == "margin":
-        return style, StyleDecision.model_construct(
+        return style, StyleDecision(
             rule="style_margin",
             explanation=f"APIs lead by {-lead:g} points, at least the margin of {margin:g}.",
         )
     floor = settings.hybrid_floor
     if style == "hybrid":
-        return style, StyleDecision.model_construct(
+        return style, StyleDecision(
             rule="hybrid_floor",
             explanation=(
                 f"A close call (a lead of {abs(lead):g} points, under the margin of {margin:g}) "
                 f"with both scores at least {floor:g}: combine a thin event with API calls."
             ),
         )
-    return style, StyleDecision.model_construct(
+    return style, StyleDecision(
         rule="hybrid_floor",
         explanation=(
             f"A close call (a lead of {abs(lead):g} points, under the margin of {margin:g}); "
