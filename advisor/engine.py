@@ -211,10 +211,12 @@ def _budgeted(held: Sequence[bool], rules: Compiled) -> dict[int, float]:
     budget in proportion to their points, in tenths that add up to the budget exactly."""
     counted: dict[int, float] = {}
     for members, budget, _ in rules.budgets:
-        holding = [index for index in members if held[index]]
-        given = sum(rules.points[index] for index in holding)
+        given = sum(
+            compress(map(rules.points.__getitem__, members), map(held.__getitem__, members))
+        )
         if given <= budget:
             continue
+        holding = [index for index in members if held[index]]
         exact = [rules.points[index] * budget / given * 10 for index in holding]
         tenths = [int(share) for share in exact]
         left = round(budget * 10) - sum(tenths)
