@@ -77,7 +77,7 @@ Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\r\n
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
 
 
 class Context(_Frozen):
