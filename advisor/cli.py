@@ -633,7 +633,8 @@ def _is_stdout(output: Path | None) -> bool:
 
 def _load_assessment(file: Path) -> Assessment:
     """The assessment in `file`, or on standard input when it is `-`."""
-    from advisor.loader import MAX_BYTES, decode, load_assessment, parse_assessment
+    from advisor.loader import load_assessment, parse_assessment
+    from advisor.yamldoc import MAX_BYTES, decode
 
     if str(file) != STDIN:
         return load_assessment(file)

@@ -42,6 +42,11 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(_escape, text)
 
 
+def shorten(text: str, limit: int = 60) -> str:
+    """`text` cut to `limit` characters, the cut marked with "...": a value quoted in a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
     named = _NAMED.get(char)

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from advisor.loader import core_resolvers
 from advisor.models import Assessment, Context, Flow, System
+from advisor.yamldoc import core_resolvers
 
 SCHEMA_MODELINE = "# yaml-language-server: $schema=assessment.schema.json"
 

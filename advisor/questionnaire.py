@@ -20,7 +20,7 @@ import annotated_types
 import yaml
 
 from advisor.errors import InputError, Problem
-from advisor.loader import format_path, parse_assessment
+from advisor.loader import parse_assessment
 from advisor.models import (
     Assessment,
     BrokerId,
@@ -37,6 +37,7 @@ from advisor.models import (
     Trigger,
 )
 from advisor.ruleset import Question, Ruleset
+from advisor.validation import format_path
 from advisor.wording import format_duration, format_number
 
 Answers = dict[str, Any]

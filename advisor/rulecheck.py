@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from advisor.errors import InputError, Problem
-from advisor.loader import MAX_BYTES, decode, items_written_in, load_rules_from, rule_files
+from advisor.loader import items_written_in, load_rules_from, rule_files
 from advisor.paths import rules_dir
 from advisor.reachability import dead_choices
 from advisor.ruleset import Ruleset
+from advisor.yamldoc import MAX_BYTES, decode
 
 
 @dataclass(frozen=True)

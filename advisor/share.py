@@ -15,8 +15,9 @@ import zlib
 
 from advisor.errors import InputError, Problem
 from advisor.export import assessment_to_yaml
-from advisor.loader import MAX_BYTES, decode, parse_assessment
+from advisor.loader import parse_assessment
 from advisor.models import Assessment
+from advisor.yamldoc import MAX_BYTES, decode
 
 VERSION = "1"
 MAX_ENCODED = 32_768

@@ -35,8 +35,9 @@ from pathlib import Path
 
 from advisor.errors import printable
 from advisor.export import assessment_to_yaml
-from advisor.loader import MAX_BYTES, parse_assessment
+from advisor.loader import parse_assessment
 from advisor.models import Assessment
+from advisor.yamldoc import MAX_BYTES
 
 FILE_NAME = "versions.sqlite3"
 SCHEMA_VERSION = 1

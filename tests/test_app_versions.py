@@ -15,7 +15,7 @@ from advisor.advice import assess
 from advisor.cli import main
 from advisor.comparison import compare
 from advisor.export import assessment_to_yaml
-from advisor.loader import MAX_BYTES, load_rules, rules_digest
+from advisor.loader import load_rules, rules_digest
 from advisor.models import Assessment
 from advisor.ruleset import Ruleset
 from advisor.share import encode_link
@@ -23,6 +23,7 @@ from advisor.store import FILE_NAME, MAX_LABEL, Store
 from advisor.webapp import toolbar
 from advisor.webapp.text import markdown_text
 from advisor.wording import STYLE_NAMES
+from advisor.yamldoc import MAX_BYTES
 from tests.test_app import STATUS_SYNC, current, opened, recommendation, run
 from tests.test_cli_habits import AZURE_KAFKA
 

@@ -22,10 +22,11 @@ import pytest
 
 from advisor.errors import InputError
 from advisor.export import assessment_to_yaml
-from advisor.loader import MAX_BYTES, decode, load_assessment
+from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.share import encode_link
 from advisor.webapp.toolbar import LONGEST_LINK
+from advisor.yamldoc import MAX_BYTES, decode
 from tests import test_browser as browser
 from tests.conftest import ROOT
 from tests.synthetic import generated_estate

@@ -43,8 +43,8 @@ def test_an_edit_to_the_code_that_validates_rules_is_a_new_entry(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load_rules()
-    edited = [*loader._code_stamps(), "ruleset.py:edited"]
-    monkeypatch.setattr(loader, "_code_stamps", lambda: edited)
+    edited = [*loader.code_stamps(), "ruleset.py:edited"]
+    monkeypatch.setattr(loader, "code_stamps", lambda: edited)
     load_rules()
     assert len(list(cache.glob("ruleset-*.pickle"))) == 2
 

@@ -12,15 +12,9 @@ import pytest
 
 from advisor.cli import main
 from advisor.errors import InputError, Problem, did_you_mean, hint_budget, printable
-from advisor.loader import (
-    MAX_DEPTH,
-    MAX_LISTED,
-    MAX_NODES,
-    MAX_PROBLEMS,
-    load_rules,
-    parse_assessment,
-    parse_yaml,
-)
+from advisor.loader import load_rules, parse_assessment
+from advisor.validation import MAX_LISTED, MAX_PROBLEMS
+from advisor.yamldoc import MAX_DEPTH, MAX_NODES, parse_yaml
 
 GOOD = """\
 name: Good

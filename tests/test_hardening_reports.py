@@ -90,7 +90,7 @@ def test_a_signed_entry_is_used(folder: Path, monkeypatch: pytest.MonkeyPatch) -
     def refuse_to_build(texts: object) -> Ruleset:
         raise AssertionError("the cached rule set was not used")
 
-    monkeypatch.setattr(loader, "_build_ruleset", refuse_to_build)
+    monkeypatch.setattr(loader, "build_ruleset", refuse_to_build)
     assert load_rules() == fresh
 
 
@@ -113,7 +113,7 @@ def test_a_key_that_others_could_know_turns_the_cache_off(
     else:
         key.write_bytes(b"k")
     built: list[object] = []
-    real = loader._build_ruleset
-    monkeypatch.setattr(loader, "_build_ruleset", lambda texts: built.append(1) or real(texts))
+    real = loader.build_ruleset
+    monkeypatch.setattr(loader, "build_ruleset", lambda texts: built.append(1) or real(texts))
     assert load_rules().rules
     assert built == [1]  # built afresh: the entry was not trusted

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from advisor.errors import InputError
-from advisor.loader import MAX_ALIASES, MAX_BYTES, load_assessment, parse_assessment
+from advisor.loader import load_assessment, parse_assessment
+from advisor.yamldoc import MAX_ALIASES, MAX_BYTES
 
 GOOD = """\
 name: Good

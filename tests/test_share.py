@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from advisor.errors import InputError
-from advisor.loader import MAX_BYTES, load_assessment
+from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.share import MAX_ENCODED, VERSION, decode_link, encode_link
+from advisor.yamldoc import MAX_BYTES
 from tests.conftest import EXAMPLES
 from tests.strategies import assessments
 

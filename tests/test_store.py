@@ -15,10 +15,11 @@ import pytest
 from advisor import store
 from advisor.advice import assess
 from advisor.export import assessment_to_yaml
-from advisor.loader import MAX_BYTES, load_assessment
+from advisor.loader import load_assessment
 from advisor.models import Assessment
 from advisor.ruleset import Ruleset
 from advisor.store import MAX_LABEL, MAX_VERSIONS, SCHEMA_VERSION, Store, StoreError
+from advisor.yamldoc import MAX_BYTES
 from tests.conftest import EXAMPLES, ROOT, build, minimal
 
 GIFTING = load_assessment(ROOT / "examples" / "gifting-orders.yaml")

@@ -1,4 +1,4 @@
-"""The loader's one-pass construction of anchor-free documents gives exactly what the general
+"""YAML's one-pass construction of anchor-free documents gives exactly what the general
 path (every node checked, every alias counted, then PyYAML's constructor) gives: the same data,
 or the same error."""
 
@@ -12,22 +12,22 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import loader
+from advisor import yamldoc
 
 Build = Callable[[Any, yaml.Node], Any]
 
 
 def general(yaml_loader: Any, node: yaml.Node) -> Any:
-    loader._check_nodes(node, "doc.yaml")
+    yamldoc.check_nodes(node, "doc.yaml")
     return yaml_loader.construct_document(node)
 
 
 def tree(yaml_loader: Any, node: yaml.Node) -> Any:
-    return loader._construct_tree(yaml_loader, node, "doc.yaml")
+    return yamldoc.construct_tree(yaml_loader, node, "doc.yaml")
 
 
 def outcome(build: Build, text: str) -> tuple[str, ...]:
-    yaml_loader = loader._StrictLoader(text)
+    yaml_loader = yamldoc.StrictLoader(text)
     try:
         node = yaml_loader.get_single_node()
         return ("data", repr(build(yaml_loader, node)))
@@ -67,10 +67,10 @@ TRICKY = [
     "a: |\n  literal\n  block\nb: >-\n  folded\n  text\n",
     # documents at the value limit: seconds each
     pytest.param(
-        "a: [" + ", ".join(["1"] * (loader.MAX_NODES + 5)) + "]\n", marks=pytest.mark.slow
+        "a: [" + ", ".join(["1"] * (yamldoc.MAX_NODES + 5)) + "]\n", marks=pytest.mark.slow
     ),
     pytest.param(
-        "a: {" + ", ".join(f"k{i}: v" for i in range(loader.MAX_NODES // 2)) + "}\n",
+        "a: {" + ", ".join(f"k{i}: v" for i in range(yamldoc.MAX_NODES // 2)) + "}\n",
         marks=pytest.mark.slow,
     ),
 ]
@@ -104,5 +104,5 @@ def test_dumped_documents(data: dict[Any, Any], flow: bool, unquote: bool) -> No
 
 def test_parse_yaml_takes_the_general_path_with_anchors() -> None:
     text = "a: &x {b: 1}\nc: *x\n"
-    data, _ = loader.parse_yaml(text, "doc.yaml")
+    data, _ = yamldoc.parse_yaml(text, "doc.yaml")
     assert data["a"] is data["c"]  # shared, as the constructor shares aliased values

@@ -12,16 +12,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from advisor.loader import MAX_BYTES, load_assessment, load_rules, rules_digest
+from advisor.loader import load_assessment, load_rules, rules_digest
 from advisor.models import Assessment
 from advisor.paths import examples_dir
 from advisor.rulecheck import check_file
 from advisor.ruleset import Ruleset
 from advisor.webapp.text import markdown_text
+from advisor.yamldoc import MAX_BYTES
 
 DEFAULT_EXAMPLE = "gifting-orders.yaml"
 ICON = str(Path(__file__).with_name("icon.svg"))  # served by the app: no font from the internet
-# A rules file opens up to the command line's limit, loader.MAX_BYTES (1 MiB), as an assessment
+# A rules file opens up to the command line's limit, yamldoc.MAX_BYTES (1 MiB), as an assessment
 # does: the browser's own check is set above it (see toolbar.UPLOAD_MB), and a larger file is
 # refused in the words of `advisor rules check`.
 MAX_UPLOAD_MB = 2

@@ -10,7 +10,7 @@ import streamlit as st
 from advisor.errors import InputError
 from advisor.export import assessment_to_yaml
 from advisor.formats import file_stem
-from advisor.loader import MAX_BYTES, decode, parse_assessment
+from advisor.loader import parse_assessment
 from advisor.models import Assessment, Result
 from advisor.questionnaire import blank_answers
 from advisor.ruleset import Ruleset
@@ -18,10 +18,11 @@ from advisor.share import MAX_ENCODED, encode_link
 from advisor.webapp import downloads, resources, state
 from advisor.webapp.diagram import Blueprint
 from advisor.webapp.text import markdown_text
+from advisor.yamldoc import MAX_BYTES, decode
 
 EXAMPLE = "example"
 UPLOAD = "upload"
-# Files open up to the command line's limit, loader.MAX_BYTES (1 MiB), and larger ones are
+# Files open up to the command line's limit, yamldoc.MAX_BYTES (1 MiB), and larger ones are
 # refused in its words (open_file). The browser's own check counts a megabyte as 1,000,000
 # bytes (1,048,576 on Windows), so it is set to 2: it lets every file the command line takes
 # through, and the server's limit (server.maxUploadSize in .streamlit/config.toml) matches it.
