@@ -49,3 +49,16 @@ def test_every_module_belongs_to_a_layer() -> None:
         if not any(module == layer or module.startswith(layer + ".") for layer in named)
     )
     assert not unplaced, f"name these in pyproject.toml's [tool.importlinter] contracts: {unplaced}"
+
+
+def test_templates_have_one_jinja_environment() -> None:
+    """Every template (reports, the portfolio overview, contracts) is rendered by
+    `report.environment()`: one place sets escaping and filters, so no output escapes
+    differently from the rest."""
+    made = sorted(
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "advisor").rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "Environment(" in line or "jinja2.Template(" in line
+    )
+    assert len(made) == 1 and made[0].startswith("advisor/report.py:"), made

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.cli import build_parser, main
+from advisor.cli import main
+from tests.commands import every_command
 from tests.conftest import EXAMPLES, ROOT
 
 BOOKING = str(ROOT / "examples" / "gifting-orders.yaml")
@@ -204,23 +205,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and out.startswith("advisor 0.")
 
 
-def _commands() -> list[list[str]]:
-    parser = build_parser()
-    found: list[list[str]] = []
-
-    def walk(parser_: object, prefix: list[str]) -> None:
-        for action in getattr(parser_, "_actions", []):
-            choices = getattr(action, "choices", None)
-            if isinstance(choices, dict):
-                for name, sub in choices.items():
-                    found.append([*prefix, name])
-                    walk(sub, [*prefix, name])
-
-    walk(parser, [])
-    return found
-
-
-@pytest.mark.parametrize("command", _commands(), ids=" ".join)
+@pytest.mark.parametrize("command", every_command(), ids=" ".join)
 def test_every_command_has_help_with_examples(
     capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
@@ -228,7 +213,7 @@ def test_every_command_has_help_with_examples(
     assert code == 0
     assert "usage: advisor" in out
     leaf = not any(
-        other[: len(command)] == command and len(other) > len(command) for other in _commands()
+        other[: len(command)] == command and len(other) > len(command) for other in every_command()
     )
     if leaf:
         assert "examples:" in out
@@ -239,7 +224,7 @@ def test_every_command_has_help_with_examples(
 def test_top_level_help_shows_every_command_at_work(capsys: pytest.CaptureFixture[str]) -> None:
     out = run(capsys, "--help")[1]
     examples = out.split("examples:", 1)[1]
-    for command in {name for name, *_ in _commands()}:
+    for command in {name for name, *_ in every_command()}:
         assert f"advisor {command} " in examples, command
 
 

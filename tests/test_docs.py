@@ -10,18 +10,18 @@ import pytest
 from advisor.errors import InputError
 from advisor.facts import FACTS
 from advisor.loader import load_rules
+from tests.commands import every_command
 from tests.conftest import EXAMPLES, ROOT
-from tests.test_cli import _commands
 from tests.test_rules import RULE
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_quick_start_is_two_commands() -> None:
+def test_quick_start_is_twoevery_command() -> None:
     assert "make run" in README and "make test" in README
 
 
-@pytest.mark.parametrize("command", _commands(), ids=" ".join)
+@pytest.mark.parametrize("command", every_command(), ids=" ".join)
 def test_every_command_is_documented(command: list[str]) -> None:
     assert f"advisor {' '.join(command)}" in README
 
@@ -89,7 +89,7 @@ def test_the_commands_said_to_take_rules_are_those_that_do() -> None:
         "rules list",
         "rules check",
     }
-    for command in _commands():
+    for command in every_command():
         code = _run_quietly([*command, "--help"])
         takes = "--rules" in code
         assert takes == (" ".join(command) in documented) or command == ["rules"], command

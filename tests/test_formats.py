@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import get_args
 
 import pytest
@@ -153,7 +153,9 @@ def test_a_contract_that_does_not_apply_is_refused(ruleset: Ruleset) -> None:
         FORMATS["asyncapi"].write(subject)
 
 
-def test_the_edges_read_the_registry(gifting: Subject) -> None:
+def test_the_edges_read_the_registry(
+    gifting: Subject, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from advisor import batch, cli
     from advisor.webapp.diagram import Blueprint
     from advisor.webapp.downloads import items
@@ -162,7 +164,10 @@ def test_the_edges_read_the_registry(gifting: Subject) -> None:
         name: FORMATS[name].file_name for name in BATCH
     }
     assert batch.DEFAULT_FORMATS == BATCH_DEFAULT
-    assert cli._SUFFIXES["assess"] == {name: FORMATS[name].suffixes for name in ASSESS}
+    example = str(ROOT / "examples" / "gifting-orders.yaml")
+    assert cli.main(["assess", example, "-o", str(tmp_path / "report.unknown")]) == 2
+    said = ", ".join(f"{name} to {' or '.join(FORMATS[name].suffixes)}" for name in ASSESS)
+    assert f"assess writes {said}" in capsys.readouterr().err
     drawing = Blueprint("digraph {}", "<svg/>")
     offered = items(gifting.assessment, gifting.result, gifting.ruleset, drawing)
     names = [*DOWNLOADS, *CONTRACTS, BACKLOG]  # gifting's has both contracts and risks
