@@ -1,5 +1,5 @@
 """The blueprint's DOT: golden files, what each view shows, the columns by role, escaping and
-determinism. No layout is measured here (tests/test_layout.py renders and measures).
+determinism. No layout is measured here (tests/test_blueprint_layout.py renders and measures).
 
 Regenerate the golden files after an intended change with `UPDATE_GOLDEN=1 pytest tests/`, then
 read the diff: it is the change to the picture.
