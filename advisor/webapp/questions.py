@@ -360,12 +360,17 @@ def _verdict(result: Result | None, flow_id: Any, *, new: bool = False) -> None:
     )
 
 
+# Up to this many flows are picked from a row of pills; more (an estate of hundreds) from a list:
+# a pill each would fill the tab and take the browser seconds to draw.
+PILLS_AT_MOST = 30
+
+
 def _flow_picker(flows: list[dict[str, Any]], checked: Checked, result: Result | None) -> int:
     styles = {flow.id: flow.style for flow in result.flows} if result else {}
 
-    def label(position: int) -> str:  # pills read Markdown: the id is shown as text
+    def label(position: int, markdown: bool = True) -> str:  # pills read Markdown
         flow_id = flows[position].get("id") or f"flow {position + 1}"
-        shown = markdown_text(flow_id)
+        shown = markdown_text(flow_id) if markdown else str(flow_id)
         if position in checked.new_flows:
             return f"{shown} · new"
         if any(key[:2] == ("flows", position) for key in checked.fields):
@@ -373,18 +378,30 @@ def _flow_picker(flows: list[dict[str, Any]], checked: Checked, result: Result |
         style = styles.get(flow_id)
         return f"{shown} · {STYLE_NAMES[style]}" if style else shown
 
-    picker_key = state.key(("flow-picker",))
+    many = len(flows) > PILLS_AT_MOST
+    picker_key = state.key(("flow-list",) if many else ("flow-picker",))
     if picker_key not in st.session_state:
         st.session_state[picker_key] = state.flow_index()
-    picked = st.pills(
-        "Flows: pick one to answer its questions",
-        options=list(range(len(flows))),
-        format_func=label,
-        key=picker_key,
-        required=True,
-        on_change=_pick_flow,
-        args=(picker_key,),
-    )
+    picked: int | None
+    if many:  # a list shows its items as plain text: the ids as they are, no Markdown
+        picked = st.selectbox(
+            f"Flows: pick one of the {len(flows):,} to answer its questions",
+            options=list(range(len(flows))),
+            format_func=lambda position: label(position, markdown=False),
+            key=picker_key,
+            on_change=_pick_flow,
+            args=(picker_key,),
+        )
+    else:
+        picked = st.pills(
+            "Flows: pick one to answer its questions",
+            options=list(range(len(flows))),
+            format_func=label,
+            key=picker_key,
+            required=True,
+            on_change=_pick_flow,
+            args=(picker_key,),
+        )
     return int(picked if picked is not None and picked < len(flows) else state.flow_index())
 
 

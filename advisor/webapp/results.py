@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
@@ -310,22 +311,32 @@ COLUMN_PX = 560  # the blueprint's column on a 1,280 px wide window, to size its
 
 def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
     st.header("Flow by flow", anchor=False)
-    if len(result.flows) <= CHART_OPEN:
-        _html(score_chart(result))
+    charted = result.flows[:SHOWN_FLOWS]
+    if len(charted) <= CHART_OPEN:
+        _html(score_chart(charted))
     else:  # a long chart would push the flows' reasons far down
-        with st.expander(f"Scores of the {len(result.flows)} flows"):
-            _html(score_chart(result))
+        title = (
+            f"Scores of the {len(charted)} flows"
+            if len(charted) == len(result.flows)
+            else f"Scores of the first {len(charted)} of {len(result.flows):,} flows"
+        )
+        with st.expander(title):
+            _html(score_chart(charted))
     declared = {flow.id: flow for flow in assessment.flows}
     titles = {criterion.id: criterion.title for criterion in ruleset.criteria}
     story = Narrative(assessment, result, ruleset)
-    for flow in result.flows:
-        spec = declared[flow.id]
-        route = f"{markdown_text(assessment.system(spec.source).label)} → " + ", ".join(
-            markdown_text(assessment.system(target).label) for target in spec.targets
+
+    def route(flow_id: str, shown: Callable[[str], str] = str) -> str:
+        spec = declared[flow_id]
+        return f"{shown(assessment.system(spec.source).label)} → " + ", ".join(
+            shown(assessment.system(target).label) for target in spec.targets
         )
+
+    def shown(flow: FlowResult, expanded: bool) -> None:
         with st.expander(  # names are user text: shown as text, never as Markdown
-            f"**{markdown_text(flow.id)}** · {STYLE_NAMES[flow.style]} · {route}",
-            expanded=len(result.flows) <= 2,
+            f"**{markdown_text(flow.id)}** · {STYLE_NAMES[flow.style]} · "
+            f"{route(flow.id, markdown_text)}",
+            expanded=expanded,
         ):
             st.button(
                 "Show in the blueprint",
@@ -336,6 +347,31 @@ def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
                 args=(flow.id,),
             )
             _flow(flow, titles, story.flow_summary(flow.id))
+
+    for flow in result.flows[:SHOWN_FLOWS]:
+        shown(flow, expanded=len(result.flows) <= 2)
+    others = {flow.id: flow for flow in result.flows[SHOWN_FLOWS:]}
+    if others:
+        picked = st.selectbox(
+            f"The other {len(others):,} flows",
+            [None, *others],
+            format_func=lambda flow_id: (
+                "Pick one to see its reasons"
+                if flow_id is None
+                else f"{flow_id} · {STYLE_NAMES[others[flow_id].style]} · {route(flow_id)}"
+            ),
+            key=FLOW_PICK_KEY,
+            help="Each flow's scores, decision and reasons, as for the flows above.",
+        )
+        if picked in others:
+            shown(others[picked], expanded=True)
+
+
+# Flows listed (and charted) each in its own section; the others (an estate of hundreds of
+# flows) are picked from one list, so that a large assessment's page stays quick to send and to
+# draw: a section and a chart row each for 1,234 flows made 20,000 elements in the browser.
+SHOWN_FLOWS = 50
+FLOW_PICK_KEY = "ia-flow-pick"
 
 
 def _flow(flow: FlowResult, titles: dict[str, str], because: str) -> None:
@@ -471,14 +507,14 @@ _ROW = 54
 _LABEL_CHARS = 48
 
 
-def score_chart(result: Result) -> str:
-    """Every flow's API and events scores as paired bars on the 0-100 scale, inline SVG with
+def score_chart(flows: Sequence[FlowResult]) -> str:
+    """The flows' API and events scores as paired bars on the 0-100 scale, inline SVG with
     the same numbers as its accessible name. Flow ids are escaped text, no script or link."""
-    height = len(result.flows) * _ROW + 4
+    height = len(flows) * _ROW + 4
     described = "; ".join(
         f"{flow.id} ({STYLE_NAMES[flow.style]}): API {format_score(flow.scores.api)}, events "
         f"{format_score(flow.scores.event)}"
-        for flow in result.flows
+        for flow in flows
     )
     name = _e(f"Scores per flow, out of 100: {described}")
     parts = [
@@ -487,7 +523,7 @@ def score_chart(result: Result) -> str:
         'style="max-width:100%;height:auto" font-size="13" fill="#475467">'
         f"<title>{name}</title>"
     ]
-    for index, flow in enumerate(result.flows):
+    for index, flow in enumerate(flows):
         top = index * _ROW + 2
         label = f"{flow.id} · {STYLE_NAMES[flow.style]}"
         if len(label) > _LABEL_CHARS:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 import streamlit as st
@@ -104,13 +105,18 @@ def _start_blank() -> None:
 LONGEST_LINK = 8_000
 
 
+# The link of an assessment, by its value: every rerun asks for it, and a large assessment takes
+# a third of a second to write out (a link opened in several sessions is written once).
+_link = lru_cache(maxsize=16)(encode_link)
+
+
 def share(assessment: Assessment | None) -> None:
     """Keep the address bar's link in step with complete answers, and offer it to copy; an
     assessment too large for a link is offered as a file instead."""
     if assessment is None:
         st.caption("Answer the flagged questions to get a link.")
         return
-    link = encode_link(assessment)
+    link = _link(assessment)
     base = st.context.url or ""
     address = f"{base}?{state.LINK_PARAM}={quote(link)}"
     if len(link) > MAX_ENCODED or len(address) > LONGEST_LINK:  # no link rather than a bad one
