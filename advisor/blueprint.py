@@ -24,7 +24,8 @@ by owner, in a box per owner (the same owner has the same colour in every column
 without an owner stands alone. The title is the graph's label, above everything; the legend is
 the drawing's, under it. Edges are Graphviz's splines: measured on generated estates, polyline
 and ortho routing cross about as many edges (ortho also parts labels from their edges) and
-`concentrate` merges edges into trunks that run over the boxes' text (tests/test_blueprint_layout.py).
+`concentrate` merges edges into trunks that run over the boxes' text
+(tests/test_blueprint_layout.py).
 
 Every piece of user text goes through `_text` (graphviz.escape, with `&` written as an entity so
 Graphviz does not decode entities the user typed): names like `<b>x</b>` or `\\N` show as typed

@@ -1,8 +1,8 @@
 """Measures of a rendered blueprint, read from the SVG Graphviz wrote (and, for which node
 belongs to which box, from the same DOT read back as JSON): boxes that overlap, labels on boxes
 or on one another, nodes inside a box they do not belong to, edges through nodes, edge crossings
-and the smallest text at a given display width. Used by tests/test_blueprint_layout.py and the diagram
-benchmark."""
+and the smallest text at a given display width. Used by tests/test_blueprint_layout.py and the
+diagram benchmark."""
 
 from __future__ import annotations
 
