@@ -5,7 +5,6 @@ streamlit run app.py        (or `make run`)
 
 import streamlit as st
 
-from advisor.advice import assess
 from advisor.questionnaire import notes, progress, validate_answers
 from advisor.webapp import (
     diagram,
@@ -40,7 +39,7 @@ checked = validate_answers(state.answers())
 done = progress(state.answers())
 to_fix = notes(checked, state.answers(), ruleset)
 assessment = checked.assessment
-result = assess(assessment, ruleset) if assessment else None
+result = state.assessed(assessment, ruleset) if assessment else None
 drawing = (
     diagram.blueprint(assessment, result, ruleset, *diagram.choice(result))
     if assessment and result

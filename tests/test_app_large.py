@@ -1,13 +1,16 @@
 """A large estate in the web app (AppTest): past a few dozen flows the page lists the first ones
 and lets the others be picked from one list, for their questions and for their reasons alike,
-so that it stays quick to send and to draw; nothing is out of reach."""
+so that it stays quick to send and to draw, nothing out of reach; and a rerun that changes no
+answer keeps the result and the drawing it has."""
 
 from __future__ import annotations
 
 import pytest
 
+from advisor.webapp.diagram import LAST_BLUEPRINT, VIEW_KEY
 from advisor.webapp.questions import PILLS_AT_MOST
 from advisor.webapp.results import FLOW_PICK_KEY, SHOWN_FLOWS
+from advisor.webapp.state import LAST_ASSESSED
 from tests.synthetic import generated_assessment
 from tests.test_app_history import current, key, opened, run
 
@@ -66,3 +69,23 @@ def test_many_flows_are_picked_for_their_questions_from_a_list() -> None:
     field.set_value("renamed-last")
     run(at)
     assert current(at).flows[-1].id == "renamed-last"
+
+
+def test_a_rerun_with_the_same_answers_and_rules_keeps_its_result_and_drawing() -> None:
+    """Opening a menu or expanding a section reruns the page: the answers and the rules are the
+    same, so the result and the blueprint are the ones already made. A new answer or another
+    view makes them again."""
+    at = opened(ESTATE)
+    result, drawing = at.session_state[LAST_ASSESSED][2], at.session_state[LAST_BLUEPRINT][2]
+    run(at)
+    assert at.session_state[LAST_ASSESSED][2] is result
+    assert at.session_state[LAST_BLUEPRINT][2] is drawing
+    at.segmented_control(key=VIEW_KEY).set_value("events")
+    run(at)
+    assert at.session_state[LAST_ASSESSED][2] is result
+    assert at.session_state[LAST_BLUEPRINT][2].view == "events"
+    at.text_input(key=key(at, "flows", 0, "id")).set_value("renamed-first")
+    run(at)
+    changed = at.session_state[LAST_ASSESSED][2]
+    assert changed is not result and changed.flows[0].id == "renamed-first"
+    assert at.session_state[LAST_BLUEPRINT][2].dot != drawing.dot

@@ -27,6 +27,8 @@ LARGEST_DRAWN = 150_000
 # The keys of the view picker and of the flow picker in the session state.
 VIEW_KEY = "ia-blueprint-view"
 FLOW_KEY = "ia-blueprint-flow"
+# The last drawing made in the session, with the result and the rule set it was made from.
+LAST_BLUEPRINT = "ia-last-blueprint"
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,24 @@ def blueprint(
     view: View = "overview",
     flow: str | None = None,
 ) -> Blueprint:
+    """The view's DOT and its drawing; made again only when the result (the same object while
+    the answers and the rules stay the same), the view or the flow changed."""
+    made: tuple[Result, Ruleset, Blueprint] | None = st.session_state.get(LAST_BLUEPRINT)
+    if (
+        made is not None
+        and made[0] is result
+        and made[1] is ruleset
+        and (made[2].view, made[2].flow) == (view, flow)
+    ):
+        return made[2]
     dot = blueprint_dot(assessment, result, ruleset, view=view, flow=flow)
     if len(dot) > LARGEST_DRAWN:
-        return Blueprint(dot, None, _too_large(result, view, flow), view, flow)
-    svg, problem = drawn(dot)
-    return Blueprint(dot, svg, problem, view, flow)
+        drawing = Blueprint(dot, None, _too_large(result, view, flow), view, flow)
+    else:
+        svg, problem = drawn(dot)
+        drawing = Blueprint(dot, svg, problem, view, flow)
+    st.session_state[LAST_BLUEPRINT] = (result, ruleset, drawing)
+    return drawing
 
 
 def _too_large(result: Result, view: View, flow: str | None) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 
+from advisor.advice import assess
 from advisor.errors import InputError, Problem
 from advisor.models import Assessment, Result
 from advisor.questionnaire import (
@@ -30,6 +31,7 @@ from advisor.questionnaire import (
     keep_defaults,
     unmark,
 )
+from advisor.ruleset import Ruleset
 from advisor.share import decode_link
 from advisor.webapp.diagram import Blueprint
 from advisor.webapp.resources import default_example
@@ -40,6 +42,7 @@ TABLE = "table"  # the systems table: (its generation, the systems it started fr
 FLOW = "flow"
 NOTICE = "notice"
 LAST_GOOD = "last-good"
+LAST_ASSESSED = "last-assessed"  # (assessment, rule set, result) of the last assessment made
 REFUSED = "refused"  # numbers refused at their field: {answer path: what was said}
 OPEN_MENU = "open-menu"  # the Open popover's state: closed once something is opened
 LINK_PARAM = "a"
@@ -222,6 +225,18 @@ def _store(
         st.session_state[widget_key] = seed(get(path))
         return
     put(path, list(value) if isinstance(value, tuple) else value)
+
+
+def assessed(assessment: Assessment, ruleset: Ruleset) -> Result:
+    """`assess(assessment, ruleset)`, made again only when the answers or the rules changed: a
+    rerun that opens a menu or picks a view or a flow keeps the result it has (an estate of a
+    thousand flows takes a third of a second to assess)."""
+    last: tuple[Assessment, Ruleset, Result] | None = st.session_state.get(LAST_ASSESSED)
+    if last is not None and last[1] is ruleset and last[0] == assessment:
+        return last[2]
+    result = assess(assessment, ruleset)
+    st.session_state[LAST_ASSESSED] = (assessment, ruleset, result)
+    return result
 
 
 @dataclass(frozen=True)
