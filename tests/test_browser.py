@@ -186,8 +186,10 @@ def choose(page: Any, label: str) -> None:
 
 
 def blueprint_image(page: Any) -> Any:
-    """The blueprint, an image in the zoomable viewer's frame."""
-    return page.frame_locator(".st-key-ia-blueprint iframe").locator(".pane img")
+    """The blueprint, an image in the zoomable viewer's frame, once the viewer has opened it at
+    its zoom (its script sets the image's size): a frame still loading shows the image at the
+    pane's width for a moment, and a measure taken then would be the wrong one."""
+    return page.frame_locator(".st-key-ia-blueprint iframe").locator(".pane img[style*='width']")
 
 
 def no_exception(page: Any) -> None:
@@ -454,12 +456,11 @@ def test_each_view_of_a_20_flow_estate_is_legible_as_shown(page: Any, server: st
     shown: dict[str, float] = {}
     for view in ("Overview", "Events", "API calls"):
         choose(page, view)
-        frame = page.frame_locator(".st-key-ia-blueprint iframe")
-        expect(frame.locator(".pane img")).to_be_visible()
         expect(page.locator("[data-testid=stApp]")).to_have_attribute(
             "data-test-script-state", "notRunning"
         )
         image = blueprint_image(page)
+        expect(image).to_be_visible()
         shown[view] = _smallest_text_shown(image)
         if folder:
             page.locator(".st-key-ia-blueprint").screenshot(path=f"{folder}/{view}.png")
@@ -489,7 +490,7 @@ def test_the_viewer_zooms_and_fits(page: Any, server: str) -> None:
     page.goto(f"{server}/?a={encode_link(generated_estate(40))}")
     expect(page.locator(".ia-for")).to_contain_text("Generated estate")
     frame = page.frame_locator(".st-key-ia-blueprint iframe")
-    image = frame.locator(".pane img")
+    image = blueprint_image(page)
     expect(image).to_be_visible()
     opened = image.evaluate("(img) => img.getBoundingClientRect().width")
     frame.get_by_role("button", name="Fit width").click()  # it opens legible, wider than the pane

@@ -303,6 +303,9 @@ def test_an_assessment_too_large_for_a_link_is_offered_as_a_file(page: Any, serv
     )
     expect(page.locator(".ia-for")).to_contain_text("Unsquashable")
     page.keyboard.press("Escape")
+    expect(page.locator("[data-testid=stApp]")).to_have_attribute(
+        "data-test-script-state", "notRunning"
+    )
     popover(page, "Share")
     menu = page.locator("[data-testid=stPopoverBody]")
     expect(menu).to_contain_text("too large for a link")
