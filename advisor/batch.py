@@ -35,7 +35,6 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
@@ -531,7 +530,7 @@ _worker: tuple[Options, Path] | None = None
 
 def _start_worker(options: Options, staging: Path, parent: int) -> None:
     """Once per worker process: keep the rules, leave Ctrl-C to the parent, end quietly on
-    SIGTERM (how the parent's pool stops its workers) and as soon as the parent is gone, and
+    SIGTERM (how the parent stops a busy worker) and as soon as the parent is gone, and
     stage into a folder of its own (workers creating folders side by side would queue for the
     same one)."""
     global _worker
@@ -558,7 +557,7 @@ def _end_when_orphaned(parent: int) -> None:
 
 class _QuietOrphan(io.TextIOBase):
     """A worker's standard error, silent once its parent is gone: what a worker caught between
-    its parent's death and its own end would say (the pool's traceback of the pipe that broke
+    its parent's death and its own end would say (a traceback of the pipe that broke
     under it) is meant for no one, and would land in the user's terminal."""
 
     def __init__(self, stream: TextIO, parent: int) -> None:
@@ -613,57 +612,145 @@ def outcomes(
             gc.set_threshold(*thresholds)
             gc.unfreeze()
         return
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    size = chunk_size(len(inputs), jobs)
-    chunks = (numbered[start : start + size] for start in range(0, len(numbered), size))
-    # SIGTERM is held back while the workers are forked, so that none can take it before it has
-    # given up the parent's handler (see _start_worker); the parent gets it right after.
-    masks = hasattr(signal, "pthread_sigmask")  # POSIX
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}) if masks else set()
-    try:
-        pool = context.Pool(
-            jobs, initializer=_start_worker, initargs=(options, staging, os.getpid())
-        )
-    finally:
-        if masks:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-    workers = {child.pid for child in multiprocessing.active_children()}
-    try:
-        pending = deque(
-            pool.apply_async(_assess_chunk, (chunk,)) for chunk in islice(chunks, jobs * 4)
-        )
-        while pending:
-            done = _wait(pending.popleft(), workers)
-            for chunk in islice(chunks, 1):
-                pending.append(pool.apply_async(_assess_chunk, (chunk,)))
-            yield from done
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+    yield from _in_parallel(numbered, options, jobs, staging)
 
 
 class WorkerLost(Exception):
     """A worker process ended in the middle of the run (killed, out of memory, a crash)."""
 
 
-def _wait(result: Any, workers: set[int | None]) -> Any:
-    """The chunk's outcomes. A pool whose worker dies never answers for the chunk it had, so
-    rather than wait forever, check now and then that every worker is still there."""
-    import multiprocessing
+# Chunks a worker may have been given and not yet answered; and chunks, in all, that may be
+# out (given, or answered and waiting for an earlier one) ahead of the next to hand on.
+_QUEUED = 2
+_AHEAD_PER_WORKER = 4
+_STOP_WAIT_S = 5.0  # how long a worker may take to stop once told, before it is killed
 
+
+def _in_parallel(
+    numbered: list[tuple[int, Path]], options: Options, jobs: int, staging: Path
+) -> Generator[Outcome, None, None]:
+    """`outcomes` with worker processes, each with a pipe of its own to the parent: chunks go
+    out on it and their outcomes come back on it, in order. No lock or queue is shared between
+    workers, so a worker stopped at any moment (Ctrl-C, SIGTERM, a crash) can leave nothing
+    held that the parent or another worker would wait on."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+    size = chunk_size(len(numbered), jobs)
+    chunks = [numbered[start : start + size] for start in range(0, len(numbered), size)]
+    workers: list[tuple[Any, Any]] = []  # (process, the parent's end of its pipe)
+    given: list[deque[int]] = []  # each worker's chunks not yet answered, in order
+    done: dict[int, list[Outcome]] = {}  # chunks answered, until their turn comes
+    following = 0  # the next chunk to hand on
+    sent = 0  # the next chunk to give out
+    finished = False
+    try:
+        # SIGTERM is held back while the workers are forked, so that none can take it before it
+        # has given up the parent's handler (see _start_worker); the parent gets it right after.
+        masks = hasattr(signal, "pthread_sigmask")  # POSIX
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}) if masks else set()
+        try:
+            for _ in range(jobs):
+                ours, theirs = context.Pipe()
+                process = context.Process(
+                    target=_work, args=(options, staging, os.getpid(), theirs), daemon=True
+                )
+                process.start()
+                theirs.close()
+                workers.append((process, ours))
+                given.append(deque())
+        finally:
+            if masks:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+        def give(worker: int) -> None:
+            nonlocal sent
+            while (
+                sent < len(chunks)
+                and len(given[worker]) < _QUEUED
+                and sent - following < jobs * _AHEAD_PER_WORKER
+            ):
+                try:
+                    workers[worker][1].send(chunks[sent])
+                except OSError:  # its end of the pipe is gone: so is the worker
+                    raise _lost() from None
+                given[worker].append(sent)
+                sent += 1
+
+        for worker in range(jobs):
+            give(worker)
+        while following < len(chunks):
+            if following in done:
+                yield from done.pop(following)
+                following += 1
+                for worker in range(jobs):
+                    give(worker)
+                continue
+            busy = [worker for worker in range(jobs) if given[worker]]
+            ready = set(wait([end for worker in busy for end in _ends(workers[worker])]))
+            for worker in busy:
+                process, pipe = workers[worker]
+                if pipe not in ready and process.sentinel not in ready:
+                    continue
+                try:
+                    answer = pipe.recv() if pipe.poll() else None
+                except (EOFError, OSError):
+                    answer = None
+                if answer is None:  # it ended with chunks still to answer
+                    raise _lost()
+                done[given[worker].popleft()] = answer
+                give(worker)
+        finished = True
+    finally:
+        _stop(workers, at_once=not finished)
+
+
+def _lost() -> WorkerLost:
+    return WorkerLost(
+        "a worker process ended unexpectedly (out of memory, or killed?); "
+        "--jobs 1 runs without them and names the file that brings it down"
+    )
+
+
+def _ends(worker: tuple[Any, Any]) -> tuple[Any, Any]:
+    """What to wait on for a worker: its pipe (an answer) and its sentinel (its end)."""
+    process, pipe = worker
+    return pipe, process.sentinel
+
+
+def _work(options: Options, staging: Path, parent: int, pipe: Any) -> None:
+    """A worker: chunks in, their outcomes (files staged) out, until told to stop (None) or
+    the parent's end of the pipe is gone."""
+    _start_worker(options, staging, parent)
     while True:
         try:
-            return result.get(timeout=0.5)
-        except multiprocessing.TimeoutError:
-            alive = {child.pid for child in multiprocessing.active_children()}
-            if not workers <= alive:
-                raise WorkerLost(
-                    "a worker process ended unexpectedly (out of memory, or killed?); "
-                    "--jobs 1 runs without them and names the file that brings it down"
-                ) from None
+            chunk = pipe.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        pipe.send(_assess_chunk(chunk))
+
+
+def _stop(workers: list[tuple[Any, Any]], *, at_once: bool) -> None:
+    """Stop the workers: each idle one is told to (a worker forked later holds a copy of an
+    earlier one's pipe, so closing it is not enough); `at_once` (an interrupt, an error) stops
+    busy ones too, whatever they are doing, since nothing they hold is shared. One that has
+    not ended in time is killed."""
+    for process, pipe in workers:
+        with contextlib.suppress(OSError, ValueError):
+            if not at_once:
+                pipe.send(None)
+            pipe.close()
+        if at_once and process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + _STOP_WAIT_S
+    for process, _ in workers:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 # ---------------------------------------------------------------------------------------------
