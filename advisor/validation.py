@@ -142,8 +142,7 @@ def _problems(
 
 def _shown(detail: Any) -> str:
     """The value a problem is about, shortened to fit in a message."""
-    shown = repr(detail["input"])
-    return shown[:57] + "..." if len(shown) > 60 else shown
+    return shorten(repr(detail["input"]))
 
 
 def placed(
