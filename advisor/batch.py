@@ -688,7 +688,8 @@ def _in_parallel(
                     give(worker)
                 continue
             busy = [worker for worker in range(jobs) if given[worker]]
-            ready = set(wait([end for worker in busy for end in _ends(workers[worker])]))
+            ends = [(workers[worker][1], workers[worker][0].sentinel) for worker in busy]
+            ready = set(wait([end for pair in ends for end in pair]))  # an answer, or an end
             for worker in busy:
                 process, pipe = workers[worker]
                 if pipe not in ready and process.sentinel not in ready:
@@ -711,12 +712,6 @@ def _lost() -> WorkerLost:
         "a worker process ended unexpectedly (out of memory, or killed?); "
         "--jobs 1 runs without them and names the file that brings it down"
     )
-
-
-def _ends(worker: tuple[Any, Any]) -> tuple[Any, Any]:
-    """What to wait on for a worker: its pipe (an answer) and its sentinel (its end)."""
-    process, pipe = worker
-    return pipe, process.sentinel
 
 
 def _work(options: Options, staging: Path, parent: int, pipe: Any) -> None:

@@ -326,10 +326,10 @@ def flows(assessment: Assessment, result: Result, ruleset: Ruleset) -> None:
     titles = {criterion.id: criterion.title for criterion in ruleset.criteria}
     story = Narrative(assessment, result, ruleset)
 
-    def route(flow_id: str, shown: Callable[[str], str] = str) -> str:
+    def route(flow_id: str, written: Callable[[str], str] = str) -> str:
         spec = declared[flow_id]
-        return f"{shown(assessment.system(spec.source).label)} → " + ", ".join(
-            shown(assessment.system(target).label) for target in spec.targets
+        return f"{written(assessment.system(spec.source).label)} → " + ", ".join(
+            written(assessment.system(target).label) for target in spec.targets
         )
 
     def shown(flow: FlowResult, expanded: bool) -> None:
