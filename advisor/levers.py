@@ -47,7 +47,14 @@ from advisor.models import (
     Style,
     System,
 )
-from advisor.ruleset import Condition, Predicate, Ruleset, Settings, compile_condition
+from advisor.ruleset import (
+    Condition,
+    Predicate,
+    Ruleset,
+    Settings,
+    compile_condition,
+    compile_settled,
+)
 
 SEARCH_FACTOR = 1000.0  # numbers are searched within this factor of their current value
 MAX_CONSUMERS = 50
@@ -64,15 +71,12 @@ Values = Callable[[], Iterable[Any]]
 # What the rules read, prepared once per rule set
 # ---------------------------------------------------------------------------------------------
 
-_POLLING = frozenset(
-    {
-        "polling.applies",
-        "polling.calls_per_day",
-        "polling.quota_share",
-        "polling.wasted_calls_per_day",
-        "polling.waste_ratio",
-    }
-)
+# The polling facts a number of polls a day moves (the number of calls, their share of the
+# quota, the calls that find nothing), and those the number of events moves: the calls that find
+# nothing. Whether polling applies at all follows from the trigger, which is never proposed.
+_WASTE = frozenset({"polling.wasted_calls_per_day", "polling.waste_ratio"})
+_CALLS = frozenset({"polling.calls_per_day", "polling.quota_share"}) | _WASTE
+_POLLING = _CALLS | {"polling.applies"}
 
 # The facts each input feeds, directly or through the facts derived from it.
 FEEDS: dict[str, frozenset[str]] = {
@@ -90,14 +94,14 @@ FEEDS: dict[str, frozenset[str]] = {
         }
     ),
     "needs_response": frozenset({"flow.needs_response"}),
-    "max_delay_seconds": frozenset({"flow.max_delay_seconds"}) | _POLLING,
-    "events_per_day": frozenset({"flow.events_per_day", "flow.peak_per_second"}) | _POLLING,
+    "max_delay_seconds": frozenset({"flow.max_delay_seconds"}) | _CALLS,
+    "events_per_day": frozenset({"flow.events_per_day", "flow.peak_per_second"}) | _WASTE,
     "peak_per_second": frozenset({"flow.peak_per_second"}),
     "consistency": frozenset({"flow.consistency"}),
     "ordering": frozenset({"flow.ordering"}),
     "payload_kb": frozenset({"flow.payload_kb"}),
     "targets": frozenset({"flow.consumers", "flow.owners", "callee.api_rate_limit_per_minute"})
-    | _POLLING,
+    | _CALLS,
 }
 
 
@@ -134,7 +138,9 @@ class Reach:
     __slots__ = (
         "api_terms",
         "event_terms",
+        "guards",
         "hybrid",
+        "moving",
         "rules",
         "swing",
         "terms",
@@ -148,7 +154,9 @@ class Reach:
         hybrid: bool,
         swing: float,
         compiled: Compiled,
+        moving: frozenset[str],
     ) -> None:
+        self.moving = moving  # the facts the input feeds
         self.rules = rules
         self.hybrid = hybrid
         self.swing = swing
@@ -173,6 +181,14 @@ class Reach:
                 group_of[index],
             )
             for index in rules
+        )
+        # The rules whose answer a flow's other facts may settle, whatever values the `moving`
+        # facts take (a rule for flows that need no response, and a flow that needs one): on
+        # such a flow the input cannot change them (`Search.settled`).
+        self.guards = tuple(
+            (index, settled)
+            for index in rules
+            if (settled := compile_settled(compiled.rules[index].when, moving)) is not None
         )
 
 
@@ -302,6 +318,7 @@ class Prepared:
             hybrid=hybrid,
             swing=to_score(api, self.settings) + to_score(event, self.settings),
             compiled=rules,
+            moving=feeds,
         )
         self.reaches[(feeds, goal)] = reach
         return reach

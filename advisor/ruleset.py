@@ -250,6 +250,60 @@ def _compile_test(name: str, op: str | None, expected: Any) -> Predicate:
     )
 
 
+Settled = Callable[[Facts], bool | None]
+
+
+def compile_settled(condition: Condition, moving: frozenset[str]) -> Settled | None:
+    """The condition's answer as far as the facts other than `moving` settle it: a function of
+    the facts giving True or False where the condition holds (or fails) whatever values the
+    moving facts take, and None where they may decide; None in place of a function where they
+    always may (the condition tests a moving fact and nothing else can settle it).
+
+    Three-valued logic (Kleene's), sound but not complete: a True or False is always right, and
+    a None may be given where a cleverer reading would settle it. The what-if analysis asks this
+    of each rule a change can reach: a rule for flows that need no response is settled, for a
+    change of volume, on a flow that needs one, so it is neither counted in that flow's bounds
+    nor tested again for each candidate value.
+    """
+    if moving.isdisjoint(condition.facts_used()):
+        return compile_condition(condition)
+    if condition.not_ is not None:
+        inner = compile_settled(condition.not_, moving)
+        if inner is None:
+            return None
+        return lambda facts: None if (value := inner(facts)) is None else not value
+    if condition.all is None and condition.any is None:
+        return None  # a test of a moving fact
+    every = condition.all is not None
+    parts = condition.all if condition.all is not None else condition.any or ()
+    fixed = [compile_condition(part) for part in parts if moving.isdisjoint(part.facts_used())]
+    open_ = [
+        inner
+        for part in parts
+        if not moving.isdisjoint(part.facts_used())
+        if (inner := compile_settled(part, moving)) is not None
+    ]
+    if not fixed and not open_:
+        return None
+    decides = not every  # the answer of a part that decides the whole: False for all, True for any
+    undecided = len(fixed) + len(open_) < len(parts)  # some parts are always open
+    settles = _chain(fixed, every=every) if fixed else None
+
+    def settled(facts: Facts) -> bool | None:
+        if settles is not None and settles(facts) is decides:
+            return decides
+        unknown = undecided
+        for part in open_:
+            value = part(facts)
+            if value is None:
+                unknown = True
+            elif value is decides:
+                return decides
+        return None if unknown else not decides
+
+    return settled
+
+
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "lt": operator.lt,
     "le": operator.le,

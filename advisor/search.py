@@ -2,8 +2,9 @@
 outcome it can reach has its flip, within a budget of evaluations.
 
 A lever that cannot move a score across a decision boundary (its rules carry too few points) is
-not searched at all (`Search.plans`). The values of a lever that can are then tried in one of
-three ways, which find exactly the same changes:
+not searched at all (`Search.plans`); for each flow, the rules the lever cannot change there (its
+other facts settle them: `Search.settled`) carry no points in those bounds. The values of a
+lever that can are then tried in one of three ways, which find exactly the same changes:
 - `Search.plain`, the reference: each value is scored for each flow it touches by re-evaluating
   only the rules that read the facts it changes, with the engine's own building blocks;
 - `Search.delta`: the same, each score had from the flow's own by adding and taking away the
@@ -31,6 +32,7 @@ _SLACK = 0.2  # score points of slack in the bounds, for rounding
 # column operation thinly, few enough that the budget of evaluations still bounds the work.
 BLOCK_ROWS = 4096
 
+_NONE: frozenset[int] = frozenset()
 _Box = tuple[float, float, float, float]  # lowest and highest API score, then event score
 Outcome = Callable[[int, Any, int], Style]  # a value's rank, the value, a flow's index -> style
 
@@ -50,7 +52,7 @@ class Plan:
     """A lever worth searching: the flips still wanted for each flow it touches and for the
     whole integration, and (for the columns) its values and the flows each value is tried on."""
 
-    __slots__ = ("columns", "lever", "reach", "values", "wanted", "whole_wanted")
+    __slots__ = ("columns", "lever", "reach", "settled", "values", "wanted", "whole_wanted")
 
     def __init__(
         self,
@@ -58,11 +60,13 @@ class Plan:
         reach: Reach,
         wanted: dict[int, set[Style]],
         whole_wanted: set[Style],
+        settled: dict[int, frozenset[int]],
     ) -> None:
         self.lever = lever
         self.reach = reach
         self.wanted = wanted
         self.whole_wanted = whole_wanted
+        self.settled = settled  # flow -> the reach's rules the lever cannot change for it
         # Every flow a value may be tried on: all the lever's flows while the whole may flip,
         # else only those still wanting a flip (never more as the walk goes on).
         self.columns = lever.flows if whole_wanted else tuple(wanted)
@@ -72,8 +76,9 @@ class Plan:
 class Search:
     """One analysis: the flips found for the whole integration and for each flow."""
 
-    def __init__(self, estate: Estate, budget: int) -> None:
+    def __init__(self, estate: Estate, budget: int, *, settle: bool = True) -> None:
         self.estate = estate
+        self.settle = settle  # whether rules a lever cannot change for a flow are left out
         self.states = estate.states
         self.settings = estate.settings
         self.rules = estate.rules
@@ -164,7 +169,8 @@ class Search:
                     yield plan
 
     def _plan(self, flows: tuple[int, ...], make: Callable[[], Lever], reach: Reach) -> Plan | None:
-        boxes = {index: self._box(index, reach) for index in flows}
+        settled = {index: fixed for index in flows if (fixed := self.settled(index, reach))}
+        boxes = {index: self._box(index, reach, settled.get(index, _NONE)) for index in flows}
         styles = {index: self._reachable(index, box, reach.hybrid) for index, box in boxes.items()}
         wanted = {
             index: others
@@ -177,7 +183,7 @@ class Search:
             whole_wanted = self._reachable_whole(styles) - {self.recommendation}
         if not wanted and not whole_wanted:
             return None
-        return Plan(make(), reach, wanted, whole_wanted)
+        return Plan(make(), reach, wanted, whole_wanted, settled)
 
     def walk(self, plan: Plan, values: Iterable[Any], outcome: Outcome) -> None:
         """Try the lever's values, nearest first, until each reachable outcome has its flip."""
@@ -204,6 +210,14 @@ class Search:
                     whole_wanted.discard(whole)
             if not wanted and not whole_wanted:
                 return
+
+    def settled(self, index: int, reach: Reach) -> frozenset[int]:
+        """The rules of the reach whose answer the flow's other facts settle: whatever value
+        the lever takes, they hold (or fail) for this flow as they do now."""
+        if not (self.settle and reach.guards):
+            return _NONE
+        facts = self.states[index].facts
+        return frozenset(rule for rule, settled in reach.guards if settled(facts) is not None)
 
     def _worth(self, reach: Reach, flows: tuple[int, ...]) -> bool:
         """A quick test: may the lever flip one of these flows? (The whole follows its flows.)"""
@@ -246,6 +260,11 @@ class Search:
         sums = self._sums
         shared = not lever.by_flow
         made: list[Any] = [-1, None]  # the rank whose patch is made, and the patch
+        # Each flow's terms: the reach's, but for the rules the lever cannot change for it.
+        terms_of = {
+            index: tuple(term for term in terms if term[0] not in settled)
+            for index, settled in plan.settled.items()
+        }
 
         def outcome(rank: int, value: Any, index: int) -> Style:
             state = states[index]
@@ -260,7 +279,7 @@ class Search:
             api, event, given = sums(index)
             moved = None
             changed = False
-            for rule, holds, api_points, event_points, group in terms:
+            for rule, holds, api_points, event_points, group in terms_of.get(index, terms):
                 now = holds(facts)
                 if now != held[rule]:
                     changed = True
@@ -313,19 +332,23 @@ class Search:
 
     # -- bounds: what can a lever reach at all? ----------------------------------------------
 
-    def _box(self, index: int, reach: Reach) -> _Box:
+    def _box(self, index: int, reach: Reach, settled: frozenset[int]) -> _Box:
         """The lowest and highest scores the flow may get when only the reach's rules may
-        change."""
+        change, but for those `settled`."""
         state = self.states[index]
         held = state.held
         api_low, event_low = state.api_points, state.event_points
         api_high, event_high = api_low, event_low
         for rule, points in reach.api_terms:
+            if rule in settled:
+                continue
             if held[rule]:
                 api_low -= points
             else:
                 api_high += points
         for rule, points in reach.event_terms:
+            if rule in settled:
+                continue
             if held[rule]:
                 event_low -= points
             else:

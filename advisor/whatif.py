@@ -71,6 +71,7 @@ def explore(
     *,
     budget: int | None = None,
     method: Method = "delta",
+    settle: bool = True,
 ) -> Explored:
     """`what_would_change`, reusing the facts the engine has already derived (and, as `held`,
     which of the scoring rules hold for each flow), within `budget` evaluations of one flow
@@ -79,9 +80,11 @@ def explore(
     `method` "plain" tries one value on one flow at a time (the reference); "delta" (the
     default) scores by differences of points and "columns" many values at once: both find the
     same changes, and leave a rule set they cannot score exactly to the plain search.
+    `settle` False walks a lever even for flows where only rules it cannot change for them
+    (`Search.settled`) would let it flip them: the reference for leaving those out.
     """
     estate = Estate(assessment, ruleset, result, facts, held)
-    search = Search(estate, EVALUATIONS if budget is None else budget)
+    search = Search(estate, EVALUATIONS if budget is None else budget, settle=settle)
     if not (method == "delta" and search.delta()) and not (
         method == "columns" and search.columns()
     ):
