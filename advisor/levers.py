@@ -106,10 +106,15 @@ FEEDS: dict[str, frozenset[str]] = {
 
 
 @cache
-def feeds(name: str, polled: bool, estimated_peak: bool) -> frozenset[str]:
+def feeds(name: str, polled: bool, estimated_peak: bool, limited: bool = True) -> frozenset[str]:
+    """The facts an input feeds: polling facts only where targets would poll (and their share
+    of the quota only where the source has a limit), the peak only where it is estimated from
+    the daily volume."""
     feeds = FEEDS[name]
     if not polled:
         feeds = feeds - _POLLING
+    if not limited and name != "api_rate_limit_per_minute":
+        feeds = feeds - {"polling.quota_share"}
     if name == "events_per_day" and not estimated_peak:
         feeds = feeds - {"flow.peak_per_second"}
     return feeds
@@ -254,7 +259,7 @@ class Prepared:
         self.hybrid_reads = frozenset(rules.hybrid_readers)  # the facts hybrid rules read
         self.exact = exact_sums(rules)
         self.reaches: dict[tuple[frozenset[str], str], Reach] = {}
-        self.inputs: dict[tuple[bool, bool], tuple[tuple[int, str, Reach], ...]] = {}
+        self.inputs: dict[tuple[bool, bool, bool], tuple[tuple[int, str, Reach], ...]] = {}
         self.scores: dict[float, float] = {}
         self.thresholds_of: dict[str, tuple[float, ...]] = {}
         self.crossed: dict[tuple[str, float, bool], tuple[float, ...]] = {}
@@ -286,15 +291,17 @@ class Prepared:
             known = self.scores[points] = to_score(points, self.settings)
         return known
 
-    def flow_inputs(self, polls: bool, estimated_peak: bool) -> tuple[tuple[int, str, Reach], ...]:
-        """A flow's own inputs that some rule reads: their order, name and reach."""
-        key = (polls, estimated_peak)
+    def flow_inputs(
+        self, polls: bool, estimated_peak: bool, limited: bool
+    ) -> tuple[tuple[int, str, Reach], ...]:
+        """A flow's own inputs that some rule reads: their order, name and reach (`feeds`)."""
+        key = (polls, estimated_peak, limited)
         known = self.inputs.get(key)
         if known is not None:
             return known
         inputs = []
         for order, name in enumerate(FLOW_INPUTS):
-            reach = self.reach(feeds(name, polls, estimated_peak))
+            reach = self.reach(feeds(name, polls, estimated_peak, limited))
             if reach.rules or reach.hybrid:
                 inputs.append((order, name, reach))
         self.inputs[key] = tuple(inputs)
@@ -529,13 +536,16 @@ class Estate:
                 yield reach, called, partial(self._limit_lever, system, called, order)
         for index in every:
             state = self.states[index]
-            inputs = prepared.flow_inputs(state.polls, state.flow.peak_per_second is None)
+            inputs = prepared.flow_inputs(
+                state.polls,
+                state.flow.peak_per_second is None,
+                state.facts["source.api_rate_limit_per_minute"] is not None,
+            )
             for order, name, reach in inputs:
                 yield reach, (index,), partial(self._flow_lever, index, name, order)
 
     def _feeds(self, name: str, flows: tuple[int, ...]) -> frozenset[str]:
-        """The facts an input feeds in these flows: polling facts only where targets would
-        poll, the peak only where it is estimated from the daily volume."""
+        """The facts an input feeds in these flows (`feeds`)."""
         polled = any(self.states[index].polls for index in flows)
         estimated = name == "events_per_day" and any(
             self.states[index].flow.peak_per_second is None for index in flows

@@ -76,9 +76,11 @@ class Plan:
 class Search:
     """One analysis: the flips found for the whole integration and for each flow."""
 
-    def __init__(self, estate: Estate, budget: int, *, settle: bool = True) -> None:
+    def __init__(self, estate: Estate, budget: int, *, bounded: bool = True) -> None:
         self.estate = estate
-        self.settle = settle  # whether rules a lever cannot change for a flow are left out
+        # False: every lever is walked, for every style of every flow and of the whole, as the
+        # reference for the bounds (which only ever skip what could not flip)
+        self.bounded = bounded
         self.states = estate.states
         self.settings = estate.settings
         self.rules = estate.rules
@@ -169,6 +171,15 @@ class Search:
                     yield plan
 
     def _plan(self, flows: tuple[int, ...], make: Callable[[], Lever], reach: Reach) -> Plan | None:
+        if not self.bounded:
+            every: set[Style] = {"api", "event", "hybrid"}
+            return Plan(
+                make(),
+                reach,
+                {index: every - {self.states[index].style} for index in flows},
+                every - {self.recommendation},
+                {},
+            )
         settled = {index: fixed for index in flows if (fixed := self.settled(index, reach))}
         boxes = {index: self._box(index, reach, settled.get(index, _NONE)) for index in flows}
         styles = {index: self._reachable(index, box, reach.hybrid) for index, box in boxes.items()}
@@ -214,13 +225,15 @@ class Search:
     def settled(self, index: int, reach: Reach) -> frozenset[int]:
         """The rules of the reach whose answer the flow's other facts settle: whatever value
         the lever takes, they hold (or fail) for this flow as they do now."""
-        if not (self.settle and reach.guards):
+        if not reach.guards:
             return _NONE
         facts = self.states[index].facts
         return frozenset(rule for rule, settled in reach.guards if settled(facts) is not None)
 
     def _worth(self, reach: Reach, flows: tuple[int, ...]) -> bool:
         """A quick test: may the lever flip one of these flows? (The whole follows its flows.)"""
+        if not self.bounded:
+            return True
         margin = self.settings.style_margin
         for index in flows:
             state = self.states[index]
@@ -334,25 +347,37 @@ class Search:
 
     def _box(self, index: int, reach: Reach, settled: frozenset[int]) -> _Box:
         """The lowest and highest scores the flow may get when only the reach's rules may
-        change, but for those `settled`."""
+        change, but for those `settled`; the rules of a criterion with a budget together
+        giving no more than their budget."""
         state = self.states[index]
         held = state.held
         api_low, event_low = state.api_points, state.event_points
         api_high, event_high = api_low, event_low
-        for rule, points in reach.api_terms:
+        budgeted: dict[int, list[float]] = {}  # a budget's group -> points that may go, come
+        for rule, _, api_points, event_points, group in reach.terms:
             if rule in settled:
                 continue
-            if held[rule]:
-                api_low -= points
+            if group >= 0:
+                moves = budgeted.setdefault(group, [0.0, 0.0])
+                moves[0 if held[rule] else 1] += api_points + event_points
+            elif held[rule]:
+                api_low -= api_points
+                event_low -= event_points
             else:
-                api_high += points
-        for rule, points in reach.event_terms:
-            if rule in settled:
-                continue
-            if held[rule]:
-                event_low -= points
-            else:
-                event_high += points
+                api_high += api_points
+                event_high += event_points
+        if budgeted:
+            given = self._sums(index)[2]
+            budgets = self.rules.budgets
+            for group, (going, coming) in budgeted.items():
+                _, budget, for_api = budgets[group]
+                now = min(given[group], budget)
+                down = now - min(given[group] - going, budget)
+                up = min(given[group] + coming, budget) - now
+                if for_api:
+                    api_low, api_high = api_low - down, api_high + up
+                else:
+                    event_low, event_high = event_low - down, event_high + up
         scale = 100.0 / self.settings.saturation  # unrounded: the slack covers rounding
         return (
             min(100.0, max(0.0, api_low) * scale),

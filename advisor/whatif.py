@@ -71,7 +71,7 @@ def explore(
     *,
     budget: int | None = None,
     method: Method = "delta",
-    settle: bool = True,
+    bounded: bool = True,
 ) -> Explored:
     """`what_would_change`, reusing the facts the engine has already derived (and, as `held`,
     which of the scoring rules hold for each flow), within `budget` evaluations of one flow
@@ -80,11 +80,11 @@ def explore(
     `method` "plain" tries one value on one flow at a time (the reference); "delta" (the
     default) scores by differences of points and "columns" many values at once: both find the
     same changes, and leave a rule set they cannot score exactly to the plain search.
-    `settle` False walks a lever even for flows where only rules it cannot change for them
-    (`Search.settled`) would let it flip them: the reference for leaving those out.
+    `bounded` False walks every lever for every outcome, where the default skips those that
+    the bounds on its rules' points show it cannot reach: the reference for the bounds.
     """
     estate = Estate(assessment, ruleset, result, facts, held)
-    search = Search(estate, EVALUATIONS if budget is None else budget, settle=settle)
+    search = Search(estate, EVALUATIONS if budget is None else budget, bounded=bounded)
     if not (method == "delta" and search.delta()) and not (
         method == "columns" and search.columns()
     ):
