@@ -157,14 +157,13 @@ class Reach:
         *,
         rules: tuple[int, ...],
         hybrid: bool,
-        swing: float,
         compiled: Compiled,
+        settings: Settings,
         moving: frozenset[str],
     ) -> None:
         self.moving = moving  # the facts the input feeds
         self.rules = rules
         self.hybrid = hybrid
-        self.swing = swing
         # Looked up once here rather than for every candidate value: the rules' conditions,
         # and each rule with its points and side.
         self.tests = tuple((index, compiled.holds[index]) for index in rules)
@@ -177,6 +176,24 @@ class Reach:
         # For scoring by differences: each rule's condition, its API and event points, and
         # the criterion budget it counts against (-1: none).
         group_of = budget_groups(compiled)
+        # The most the rules can move the lead: all their points, but no more than its budget
+        # for the rules of a criterion that has one.
+        api = event = 0.0
+        budgeted: dict[int, float] = {}
+        for index in rules:
+            if group_of[index] >= 0:
+                group = group_of[index]
+                budgeted[group] = budgeted.get(group, 0.0) + compiled.points[index]
+            else:
+                api += compiled.api_points[index]
+                event += compiled.event_points[index]
+        for group, points in budgeted.items():
+            _, budget, for_api = compiled.budgets[group]
+            if for_api:
+                api += min(points, budget)
+            else:
+                event += min(points, budget)
+        self.swing = to_score(api, settings) + to_score(event, settings)
         self.terms = tuple(
             (
                 index,
@@ -318,13 +335,11 @@ class Prepared:
         if goal:
             indexes = [index for index in indexes if goal in self.rule_goals[index]]
             hybrid = goal in self.hybrid_goals
-        api = sum(rules.api_points[index] for index in indexes)
-        event = sum(rules.event_points[index] for index in indexes)
         reach = Reach(
             rules=tuple(indexes),
             hybrid=hybrid,
-            swing=to_score(api, self.settings) + to_score(event, self.settings),
             compiled=rules,
+            settings=self.settings,
             moving=feeds,
         )
         self.reaches[(feeds, goal)] = reach

@@ -180,9 +180,17 @@ class Search:
                 every - {self.recommendation},
                 {},
             )
-        settled = {index: fixed for index in flows if (fixed := self.settled(index, reach))}
-        boxes = {index: self._box(index, reach, settled.get(index, _NONE)) for index in flows}
-        styles = {index: self._reachable(index, box, reach.hybrid) for index, box in boxes.items()}
+        settled: dict[int, frozenset[int]] = {}
+        styles: dict[int, set[Style]] = {}
+        for index in flows:
+            state = self.states[index]
+            if not self._may_flip(state, reach):
+                styles[index] = {state.style}
+                continue
+            fixed = self.settled(index, reach)
+            if fixed:
+                settled[index] = fixed
+            styles[index] = self._reachable(index, self._box(index, reach, fixed), reach.hybrid)
         wanted = {
             index: others
             for index, reachable in styles.items()
@@ -231,21 +239,19 @@ class Search:
         return frozenset(rule for rule, settled in reach.guards if settled(facts) is not None)
 
     def _worth(self, reach: Reach, flows: tuple[int, ...]) -> bool:
-        """A quick test: may the lever flip one of these flows? (The whole follows its flows.)"""
-        if not self.bounded:
+        """A quick test: may the lever flip one of these flows? (The whole follows its flows:
+        if no flow moves, nothing moves.)"""
+        return not self.bounded or any(self._may_flip(self.states[index], reach) for index in flows)
+
+    def _may_flip(self, state: FlowState, reach: Reach) -> bool:
+        """A quick test: may the reach's rules, with all their points, flip this flow?"""
+        if state.close:
             return True
+        lead = state.event - state.api
         margin = self.settings.style_margin
-        for index in flows:
-            state = self.states[index]
-            lead = state.event - state.api
-            if state.close:
-                return True
-            if state.style == "api":
-                if lead + reach.swing > -margin - _SLACK:
-                    return True
-            elif reach.hybrid or lead - reach.swing < margin + _SLACK:
-                return True
-        return False  # the whole follows its flows' styles: no flow moves, nothing moves
+        if state.style == "api":
+            return lead + reach.swing > -margin - _SLACK
+        return reach.hybrid or lead - reach.swing < margin + _SLACK
 
     def _hybrid_elsewhere(self, flows: tuple[int, ...]) -> bool:
         """Whether the flows the lever leaves alone already make the whole hybrid (they have two
