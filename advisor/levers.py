@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache, lru_cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor.engine import Compiled, compiled, points_of, to_score
 from advisor.facts import (
@@ -136,6 +136,16 @@ FLOW_INPUTS = (
 Tests = dict[str, list[tuple[Condition, Predicate]]]
 
 
+class Input(NamedTuple):
+    """An input rules read: what changing it can reach, the flows it feeds, a way to make its
+    lever, and (where it feeds each flow differently) what it can reach in each of them."""
+
+    reach: Reach
+    flows: tuple[int, ...]
+    make: Callable[[], Lever]
+    reach_in: Callable[[int], Reach] | None = None  # a flow's index -> what it reaches there
+
+
 class Reach:
     """The scoring rules an input can change, whether it can change a hybrid rule, and the most
     it can move a flow's lead (event score minus API score)."""
@@ -146,6 +156,7 @@ class Reach:
         "guards",
         "hybrid",
         "moving",
+        "rule_set",
         "rules",
         "swing",
         "terms",
@@ -163,6 +174,7 @@ class Reach:
     ) -> None:
         self.moving = moving  # the facts the input feeds
         self.rules = rules
+        self.rule_set = frozenset(rules)
         self.hybrid = hybrid
         # Looked up once here rather than for every candidate value: the rules' conditions,
         # and each rule with its points and side.
@@ -518,7 +530,7 @@ class Estate:
         for state in self.states:
             self.style_counts[state.style] = self.style_counts.get(state.style, 0) + 1
 
-    def inputs(self) -> Iterator[tuple[Reach, tuple[int, ...], Callable[[], Lever]]]:
+    def inputs(self) -> Iterator[Input]:
         """Every input that rules read, with what it can reach, the flows it feeds and a way to
         make its lever: the context, the goals, the source systems, then each flow's inputs."""
         every = tuple(range(len(self.states)))
@@ -526,11 +538,11 @@ class Estate:
         for order, name in enumerate(CONTEXT_INPUTS):
             reach = prepared.reach(FEEDS[name])
             if reach.rules or reach.hybrid:
-                yield reach, every, partial(self._context_lever, name, (0, order))
+                yield Input(reach, every, partial(self._context_lever, name, (0, order)))
         for order, goal in enumerate(prepared.goals):
             reach = prepared.reach(FEEDS["goal"], goal)
             if reach.rules or reach.hybrid:
-                yield reach, every, partial(self._goal_lever, goal, (1, order))
+                yield Input(reach, every, partial(self._goal_lever, goal, (1, order)))
         sourced: dict[str, list[int]] = {}  # system id -> the flows it is the source of
         touched: dict[str, list[int]] = {}  # system id -> the flows it is source or target of
         for index, state in enumerate(self.states):
@@ -542,13 +554,18 @@ class Estate:
             if flows:
                 reach = prepared.reach(FEEDS["emits_events"])
                 if reach.rules or reach.hybrid:
-                    yield reach, flows, partial(self._emits_lever, system, flows, order)
+                    yield Input(reach, flows, partial(self._emits_lever, system, flows, order))
             called = tuple(touched.get(system.id, ()))  # its limit counts as source or callee
             if not called:
                 continue
             reach = prepared.reach(self._feeds("api_rate_limit_per_minute", called))
             if reach.rules or reach.hybrid:
-                yield reach, called, partial(self._limit_lever, system, called, order)
+                yield Input(
+                    reach,
+                    called,
+                    partial(self._limit_lever, system, called, order),
+                    partial(self._limit_reach, system.id),
+                )
         for index in every:
             state = self.states[index]
             inputs = prepared.flow_inputs(
@@ -557,7 +574,7 @@ class Estate:
                 state.facts["source.api_rate_limit_per_minute"] is not None,
             )
             for order, name, reach in inputs:
-                yield reach, (index,), partial(self._flow_lever, index, name, order)
+                yield Input(reach, (index,), partial(self._flow_lever, index, name, order))
 
     def _feeds(self, name: str, flows: tuple[int, ...]) -> frozenset[str]:
         """The facts an input feeds in these flows (`feeds`)."""
@@ -608,6 +625,25 @@ class Estate:
             values=_constant([not system.emits_events]),
             subject=system.label,
         )
+
+    def _limit_reach(self, system_id: str, index: int) -> Reach:
+        return self.prepared.reach(self._limit_feeds(system_id, index))
+
+    def _limit_feeds(self, system_id: str, index: int) -> frozenset[str]:
+        """The facts a system's rate limit feeds in one flow, as its lever's patch changes them:
+        the source's limit and (where targets poll) its share of the quota when the system is
+        the source; the called side's limit when it is called, as source or as a target."""
+        state = self.states[index]
+        flow = state.flow
+        moved: set[str] = set()
+        if flow.source == system_id:
+            moved.add("source.api_rate_limit_per_minute")
+            if state.polls:
+                moved.add("polling.quota_share")
+        called = (flow.source,) if flow.caller == "target" else flow.targets
+        if system_id in called:
+            moved.add("callee.api_rate_limit_per_minute")
+        return frozenset(moved)
 
     def _limit_lever(self, system: System, flows: tuple[int, ...], order: int) -> Lever:
         current = system.api_rate_limit_per_minute

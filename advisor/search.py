@@ -24,7 +24,7 @@ from itertools import compress
 from typing import Any
 
 from advisor.engine import points_of, recommendation_of, style_of
-from advisor.levers import Estate, FlowState, Lever, Reach, cost
+from advisor.levers import Estate, FlowState, Input, Lever, Reach, cost
 from advisor.models import Style
 
 _SLACK = 0.2  # score points of slack in the bounds, for rounding
@@ -164,13 +164,14 @@ class Search:
 
     def plans(self) -> Iterator[Plan]:
         """Every lever worth searching, in order, with what it may flip."""
-        for reach, flows, make in self.estate.inputs():
-            if self._worth(reach, flows):
-                plan = self._plan(flows, make, reach)
+        for given in self.estate.inputs():
+            if self._worth(given):
+                plan = self._plan(given)
                 if plan is not None:
                     yield plan
 
-    def _plan(self, flows: tuple[int, ...], make: Callable[[], Lever], reach: Reach) -> Plan | None:
+    def _plan(self, given: Input) -> Plan | None:
+        reach, flows, make = given.reach, given.flows, given.make
         if not self.bounded:
             every: set[Style] = {"api", "event", "hybrid"}
             return Plan(
@@ -184,13 +185,19 @@ class Search:
         styles: dict[int, set[Style]] = {}
         for index in flows:
             state = self.states[index]
-            if not self._may_flip(state, reach):
+            own, movable = reach, self._may_flip(state, reach)
+            if movable and given.reach_in is not None:  # what the input reaches in this flow
+                own = given.reach_in(index)
+                movable = self._may_flip(state, own)
+            if not movable:
                 styles[index] = {state.style}
                 continue
-            fixed = self.settled(index, reach)
+            fixed = self.settled(index, own)
+            if own is not reach:  # the rules the input reaches in other flows but not this one
+                fixed |= reach.rule_set - own.rule_set
             if fixed:
                 settled[index] = fixed
-            styles[index] = self._reachable(index, self._box(index, reach, fixed), reach.hybrid)
+            styles[index] = self._reachable(index, self._box(index, reach, fixed), own.hybrid)
         wanted = {
             index: others
             for index, reachable in styles.items()
@@ -238,10 +245,13 @@ class Search:
         facts = self.states[index].facts
         return frozenset(rule for rule, settled in reach.guards if settled(facts) is not None)
 
-    def _worth(self, reach: Reach, flows: tuple[int, ...]) -> bool:
-        """A quick test: may the lever flip one of these flows? (The whole follows its flows:
-        if no flow moves, nothing moves.)"""
-        return not self.bounded or any(self._may_flip(self.states[index], reach) for index in flows)
+    def _worth(self, given: Input) -> bool:
+        """A quick test: may the lever flip one of its flows? (The whole follows its flows: if
+        no flow moves, nothing moves.)"""
+        reach = given.reach
+        return not self.bounded or any(
+            self._may_flip(self.states[index], reach) for index in given.flows
+        )
 
     def _may_flip(self, state: FlowState, reach: Reach) -> bool:
         """A quick test: may the reach's rules, with all their points, flip this flow?"""

@@ -1,6 +1,7 @@
 """The levers of the what-if analysis against the one derivation of facts: a candidate value
 changes the facts that `advisor.facts.derive` gives the flows exactly as the lever's patch says,
-and only facts its reach counts as moving (so that no rule it can change is left unsearched)."""
+and only facts its reach counts as moving in that flow (so that no rule it can change is left
+unsearched)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,12 @@ def _check_levers(assessment: Assessment, ruleset: Ruleset) -> int:
     scored = score(assessment, ruleset)
     estate = Estate(assessment, ruleset, scored.result, scored.facts, scored.held)
     checked = 0
-    for reach, flows, make in estate.inputs():
-        lever = make()
+    for entry in estate.inputs():
+        lever, flows = entry.make(), entry.flows
         assert set(lever.flows) == set(flows), lever.field
+        reaches = [entry.reach if entry.reach_in is None else entry.reach_in(i) for i in flows]
+        for own in reaches:
+            assert own.moving <= entry.reach.moving and own.rule_set <= entry.reach.rule_set
         for value in list(lever.values())[:VALUES_TRIED]:
             change = Change(
                 scope="integration",
@@ -36,11 +40,11 @@ def _check_levers(assessment: Assessment, ruleset: Ruleset) -> int:
                 summary="",
             )
             changed = apply_change(assessment, change)
-            for index in flows:
+            for index, own in zip(flows, reaches, strict=True):
                 before = estate.states[index].facts
                 after = flow_facts(changed, changed.flows[index], ruleset.settings)
                 moved = {name for name in after if after[name] != before[name]}
-                assert moved <= reach.moving, (lever.field, value, moved - reach.moving)
+                assert moved <= own.moving, (lever.field, index, value, moved - own.moving)
                 patch = lever.patch(value, index)
                 assert {name: after[name] for name in patch} == patch, (lever.field, value)
                 assert moved <= set(patch), (lever.field, value, moved - set(patch))

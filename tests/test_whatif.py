@@ -215,8 +215,8 @@ def _brute_force(
     facts = [flow_facts(assessment, flow, ruleset.settings) for flow in assessment.flows]
     estate = Estate(assessment, ruleset, result, facts)
     expected: dict[tuple[str, str, str, str], str] = {}
-    for _, flows, make in estate.inputs():
-        lever = make()
+    for entry in estate.inputs():
+        lever = entry.make()
         for value in lever.values():
             proposed = json.dumps(as_input(value))
             change = Change(
@@ -234,7 +234,7 @@ def _brute_force(
             if after.recommendation != result.recommendation:
                 key = ("integration", lever.field, after.recommendation, detail)
                 expected.setdefault(key, proposed)
-            for index in flows:
+            for index in entry.flows:
                 before, now = result.flows[index], after.flows[index]
                 if now.style != before.style:
                     expected.setdefault((before.id, lever.field, now.style, detail), proposed)
