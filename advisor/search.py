@@ -203,12 +203,12 @@ class Search:
             for index, reachable in styles.items()
             if (others := reachable - {self.states[index].style})
         }
+        if not wanted:
+            return None  # no flow moves, so neither does the whole: it follows its flows
         if self.alone[flows[0]] if len(flows) == 1 else self._hybrid_elsewhere(flows):
             whole_wanted: set[Style] = set()  # the lever cannot move the whole off hybrid
         else:
             whole_wanted = self._reachable_whole(styles) - {self.recommendation}
-        if not wanted and not whole_wanted:
-            return None
         return Plan(make(), reach, wanted, whole_wanted, settled)
 
     def walk(self, plan: Plan, values: Iterable[Any], outcome: Outcome) -> None:
