@@ -199,21 +199,29 @@ def tally(facts: dict[str, FactValue], ruleset: Ruleset, held: Sequence[bool]) -
     """
     rules = compiled(ruleset)
     reasons = list(map(rules.reason, compress(range(len(held)), held), repeat(facts)))
-    for index, points in _budgeted(held, rules).items():
+    totals = budget_totals(held, rules)
+    for index, points in _budgeted(held, rules, totals).items():
         position = sum(held[:index])
         reasons[position] = reasons[position].model_copy(update={"points": points})
-    api, event = points_of(held, rules)
+    api, event = points_of(held, rules, totals)
     return _Tally(api=api, event=event, reasons=tuple(reasons))
 
 
-def _budgeted(held: Sequence[bool], rules: Compiled) -> dict[int, float]:
+def budget_totals(held: Sequence[bool], rules: Compiled) -> list[float]:
+    """For each criterion's side with a budget (`rules.budgets`), the points of its rules that
+    hold, summed in rules order, before the budget cuts them."""
+    points = rules.points
+    return [
+        sum(compress(map(points.__getitem__, members), map(held.__getitem__, members)))
+        for members, _, _ in rules.budgets
+    ]
+
+
+def _budgeted(held: Sequence[bool], rules: Compiled, totals: Sequence[float]) -> dict[int, float]:
     """The rules whose points a budget cuts, with the points each then counts: shares of the
     budget in proportion to their points, in tenths that add up to the budget exactly."""
     counted: dict[int, float] = {}
-    for members, budget, _ in rules.budgets:
-        given = sum(
-            compress(map(rules.points.__getitem__, members), map(held.__getitem__, members))
-        )
+    for (members, budget, _), given in zip(rules.budgets, totals, strict=True):
         if given <= budget:
             continue
         holding = [index for index in members if held[index]]
@@ -227,18 +235,19 @@ def _budgeted(held: Sequence[bool], rules: Compiled) -> dict[int, float]:
     return counted
 
 
-def points_of(held: Sequence[bool], rules: Compiled) -> tuple[float, float]:
+def points_of(
+    held: Sequence[bool], rules: Compiled, totals: Sequence[float] | None = None
+) -> tuple[float, float]:
     """API and event points of the rules that hold, summed in rules order, each criterion's
-    side cut to its budget where it has one.
+    side cut to its budget where it has one (`totals`: `budget_totals`, if already known).
 
     The other side's rules add 0.0, which leaves a float sum exactly as it was.
     """
     api = sum(compress(rules.api_points, held))
     event = sum(compress(rules.event_points, held))
-    for members, budget, for_api in rules.budgets:
-        given = sum(
-            compress(map(rules.points.__getitem__, members), map(held.__getitem__, members))
-        )
+    if totals is None:
+        totals = budget_totals(held, rules)
+    for (_, budget, for_api), given in zip(rules.budgets, totals, strict=True):
         if given > budget:
             if for_api:
                 api -= given - budget

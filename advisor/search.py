@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
 from typing import Any
 
-from advisor.engine import points_of, recommendation_of, style_of
+from advisor.engine import budget_totals, points_of, recommendation_of, style_of
 from advisor.levers import Estate, FlowState, Input, Lever, Reach, cost
 from advisor.models import Style
 
@@ -345,10 +345,7 @@ class Search:
             known = self.sums[index] = (
                 sum(compress(rules.api_points, held)),
                 sum(compress(rules.event_points, held)),
-                [
-                    sum(rules.points[at] for at in members if held[at])
-                    for members, _, _ in rules.budgets
-                ],
+                budget_totals(held, rules),
             )
         return known
 
