@@ -23,28 +23,12 @@ def assess(assessment: Assessment, ruleset: Ruleset, *, what_if: bool = True) ->
     would change the answer (`advisor.whatif`); without it, `what_would_change` is None.
     """
     scored = score(assessment, ruleset)
-    result = _described(assessment, scored.result)
-    if not what_if:
-        return result
-    explored = explore(assessment, ruleset, scored.result, scored.facts, scored.held)
-    return result.model_copy(
-        update={
-            "what_would_change": explored.changes,
-            "what_would_change_complete": explored.complete,
-        }
-    )
-
-
-def _described(assessment: Assessment, result: Result) -> Result:
-    """The result with what it was made by, and each flow's route (source and targets)."""
-    declared = {flow.id: flow for flow in assessment.flows}
-    flows = tuple(
-        flow.model_copy(
-            update={"source": declared[flow.id].source, "targets": declared[flow.id].targets}
-        )
-        for flow in result.flows
-    )
-    return result.model_copy(update={"flows": flows, "generator": Generator(version=__version__)})
+    made: dict[str, object] = {"generator": Generator(version=__version__)}
+    if what_if:
+        explored = explore(assessment, ruleset, scored.result, scored.facts, scored.held)
+        made["what_would_change"] = explored.changes
+        made["what_would_change_complete"] = explored.complete
+    return scored.result.model_copy(update=made)
 
 
 def stamped(

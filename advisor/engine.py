@@ -273,6 +273,8 @@ def score_flow(
     style, decision = decide(scores, facts, ruleset)
     return FlowResult(
         id=flow.id,
+        source=flow.source,
+        targets=flow.targets,
         style=style,
         confidence=confidence(scores, settings),
         scores=scores,
