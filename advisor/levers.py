@@ -151,8 +151,6 @@ class Reach:
     it can move a flow's lead (event score minus API score)."""
 
     __slots__ = (
-        "api_terms",
-        "event_terms",
         "guards",
         "hybrid",
         "moving",
@@ -176,15 +174,8 @@ class Reach:
         self.rules = rules
         self.rule_set = frozenset(rules)
         self.hybrid = hybrid
-        # Looked up once here rather than for every candidate value: the rules' conditions,
-        # and each rule with its points and side.
+        # Looked up once here rather than for every candidate value: the rules' conditions.
         self.tests = tuple((index, compiled.holds[index]) for index in rules)
-        self.api_terms = tuple(
-            (index, compiled.points[index]) for index in rules if compiled.for_api[index]
-        )
-        self.event_terms = tuple(
-            (index, compiled.points[index]) for index in rules if not compiled.for_api[index]
-        )
         # For scoring by differences: each rule's condition, its API and event points, and
         # the criterion budget it counts against (-1: none).
         group_of = budget_groups(compiled)

@@ -268,21 +268,21 @@ def compile_settled(condition: Condition, moving: frozenset[str]) -> Settled | N
     if moving.isdisjoint(condition.facts_used()):
         return compile_condition(condition)
     if condition.not_ is not None:
-        inner = compile_settled(condition.not_, moving)
-        if inner is None:
+        negated = compile_settled(condition.not_, moving)
+        if negated is None:
             return None
-        return lambda facts: None if (value := inner(facts)) is None else not value
+        return lambda facts: None if (value := negated(facts)) is None else not value
     if condition.all is None and condition.any is None:
         return None  # a test of a moving fact
     every = condition.all is not None
     parts = condition.all if condition.all is not None else condition.any or ()
-    fixed = [compile_condition(part) for part in parts if moving.isdisjoint(part.facts_used())]
-    open_ = [
-        inner
-        for part in parts
-        if not moving.isdisjoint(part.facts_used())
-        if (inner := compile_settled(part, moving)) is not None
-    ]
+    fixed: list[Predicate] = []  # parts that read no moving fact
+    open_: list[Settled] = []  # parts that do, but which the other facts may still settle
+    for part in parts:
+        if moving.isdisjoint(part.facts_used()):
+            fixed.append(compile_condition(part))
+        elif (inner := compile_settled(part, moving)) is not None:
+            open_.append(inner)
     if not fixed and not open_:
         return None
     decides = not every  # the answer of a part that decides the whole: False for all, True for any
