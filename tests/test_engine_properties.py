@@ -6,39 +6,33 @@ The lean of a flow is its event score minus its API score: more means more event
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from advisor.advice import assess
 from advisor.loader import load_rules
-from advisor.models import Assessment, FlowResult, Result
+from advisor.models import (
+    Assessment,
+    Cloud,
+    Experience,
+    FlowResult,
+    Goal,
+    Result,
+    Stage,
+)
 
 RULES = load_rules()
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 CONTEXTS = st.fixed_dictionaries(
     {
-        "stage": st.sampled_from(["early", "growing", "scaling"]),
-        "team_event_experience": st.sampled_from(["none", "some", "strong"]),
-        "cloud": st.sampled_from(["aws", "gcp", "azure", "on_prem", "other"]),
+        "stage": st.sampled_from(get_args(Stage)),
+        "team_event_experience": st.sampled_from(get_args(Experience)),
+        "cloud": st.sampled_from(get_args(Cloud)),
         "existing_broker": st.sampled_from(["none", "kafka", "rabbitmq", "sns_sqs"]),
-        "goals": st.lists(
-            st.sampled_from(
-                [
-                    "simplicity",
-                    "control",
-                    "real_time",
-                    "scalability",
-                    "decoupling",
-                    "analytics",
-                    "rate_limit_relief",
-                ]
-            ),
-            unique=True,
-            max_size=4,
-        ),
+        "goals": st.lists(st.sampled_from(get_args(Goal)), unique=True, max_size=4),
     }
 )
 

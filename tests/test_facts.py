@@ -5,6 +5,7 @@ vocabulary, each value of its declared kind."""
 from __future__ import annotations
 
 import math
+from typing import get_args
 
 import pytest
 from hypothesis import given
@@ -18,13 +19,19 @@ from advisor.facts import (
     polling_facts,
     polls_a_day,
 )
-from advisor.models import MAX_DELAY_SECONDS, MAX_POLLED_ITEMS, MAX_RATE_LIMIT, Assessment
+from advisor.models import (
+    MAX_DELAY_SECONDS,
+    MAX_POLLED_ITEMS,
+    MAX_RATE_LIMIT,
+    Assessment,
+    Trigger,
+)
 from tests.strategies import DELAY, assessments
 
 CONSUMERS = st.integers(1, 10_000).map(float)
 ITEMS = st.integers(1, MAX_POLLED_ITEMS).map(float)
 CALLS = st.floats(min_value=1e-6, max_value=1e18, allow_nan=False)
-TRIGGERS = st.sampled_from(["user_action", "data_change", "schedule", "telemetry"])
+TRIGGERS = st.sampled_from(get_args(Trigger))
 
 
 @given(consumers=CONSUMERS, delay=DELAY, items=ITEMS)

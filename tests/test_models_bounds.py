@@ -114,6 +114,14 @@ def test_a_message_lists_ten_known_ids_at_most() -> None:
     assert "known systems: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 and 30 more" in unknown
 
 
+def _refused_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> str:
+    """What loading this rules file (uncached) is refused with."""
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", "")
+    with pytest.raises(InputError) as refused:
+        load_rules([_rules_file(tmp_path, text)])
+    return str(refused.value)
+
+
 def _rules_file(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "ours.yaml"
     path.write_text(text, encoding="utf-8")
@@ -160,11 +168,9 @@ def test_a_long_flat_condition_evaluates(tmp_path: Path, monkeypatch: pytest.Mon
 def test_rules_the_engine_cannot_compute_with_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
 ) -> None:
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", "")
-    with pytest.raises(InputError) as refused:
-        load_rules([_rules_file(tmp_path, text)])
-    assert expected in str(refused.value)
-    assert str(refused.value).startswith(str(tmp_path / "ours.yaml") + ":")
+    refused = _refused_rules(tmp_path, monkeypatch, text)
+    assert expected in refused
+    assert refused.startswith(str(tmp_path / "ours.yaml") + ":")
 
 
 @pytest.mark.parametrize(
@@ -210,7 +216,4 @@ NAME_OF_FILE = "bounds.yaml"
 def test_rules_numbers_are_taken_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: str
 ) -> None:
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", "")
-    with pytest.raises(InputError) as refused:
-        load_rules([_rules_file(tmp_path, text)])
-    assert expected in str(refused.value)
+    assert expected in _refused_rules(tmp_path, monkeypatch, text)
