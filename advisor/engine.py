@@ -106,14 +106,18 @@ class Compiled:
     quoted: tuple[tuple[str, ...], ...]  # the facts each rule's explanation quotes
     # Rules grouped by criterion and side, with the criterion's budget, where it has one.
     budgets: tuple[tuple[tuple[int, ...], float, bool], ...]
-    made: dict[tuple[int, tuple[FactValue, ...]], Reason] = field(default_factory=dict)
+    made: dict[tuple[int, tuple[FactValue, ...], float | None], Reason] = field(
+        default_factory=dict
+    )
 
     REASONS_KEPT = 20_000
 
-    def reason(self, index: int, facts: Facts) -> Reason:
-        """Rule `index`'s reason with these facts. A rule quoting the same values gives the same
-        (immutable) reason, so each is made once; a long batch run keeps the latest few."""
-        key = (index, tuple(map(facts.get, self.quoted[index])))
+    def reason(self, index: int, facts: Facts, points: float | None = None) -> Reason:
+        """Rule `index`'s reason with these facts, counting `points` where its criterion's budget
+        cuts them (else the rule's own). A rule quoting the same values and counting the same
+        points gives the same (immutable) reason, so each is made once; a long batch run keeps
+        the latest few."""
+        key = (index, tuple(map(facts.get, self.quoted[index])), points)
         made = self.made.get(key)
         if made is None:
             rule = self.rules[index]
@@ -121,7 +125,7 @@ class Compiled:
                 rule=rule.id,
                 criterion=rule.criterion,
                 favours=rule.favours,
-                points=rule.points,
+                points=rule.points if points is None else points,
                 explanation=fill(rule.explanation, facts),
             )
             if len(self.made) >= self.REASONS_KEPT:
@@ -198,13 +202,15 @@ def tally(facts: dict[str, FactValue], ruleset: Ruleset, held: Sequence[bool]) -
     budget (in proportion to its points), so that the reasons still add up to the score.
     """
     rules = compiled(ruleset)
-    reasons = list(map(rules.reason, compress(range(len(held)), held), repeat(facts)))
     totals = budget_totals(held, rules)
-    for index, points in _budgeted(held, rules, totals).items():
-        position = sum(held[:index])
-        reasons[position] = reasons[position].model_copy(update={"points": points})
+    cut = _budgeted(held, rules, totals)
+    holding = compress(range(len(held)), held)
+    if cut:
+        reasons = tuple(rules.reason(index, facts, cut.get(index)) for index in holding)
+    else:
+        reasons = tuple(map(rules.reason, holding, repeat(facts)))
     api, event = points_of(held, rules, totals)
-    return _Tally(api=api, event=event, reasons=tuple(reasons))
+    return _Tally(api=api, event=event, reasons=reasons)
 
 
 def budget_totals(held: Sequence[bool], rules: Compiled) -> list[float]:
