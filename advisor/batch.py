@@ -514,11 +514,16 @@ def publish(staged: Path, folder: Path) -> None:
     for name in written:
         os.replace(staged / name, folder / name)
     staged.rmdir()
-    from advisor.contracts import ASYNCAPI_FILE, OPENAPI_FILE
+    from advisor.contracts import ASYNCAPI_FILE, DRAFT_HEAD, OPENAPI_FILE, is_draft
+    from advisor.files import remove_drafts
 
-    ours = {item.filename for item in FORMATS.values()} | {ASYNCAPI_FILE, OPENAPI_FILE}
-    for stale in sorted(ours - set(written)):
+    reports = {item.filename for item in FORMATS.values()}
+    for stale in sorted(reports - set(written)):
         (folder / stale).unlink(missing_ok=True)
+    # Contracts only where an earlier run drafted them: a file of the user's own stays.
+    remove_drafts(
+        folder, sorted({ASYNCAPI_FILE, OPENAPI_FILE} - set(written)), is_draft, DRAFT_HEAD
+    )
 
 
 # ---------------------------------------------------------------------------------------------

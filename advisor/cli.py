@@ -406,8 +406,9 @@ examples:
 
 DIR gets only the files that apply: asyncapi.yaml (AsyncAPI 3.0.0) when a flow is event-driven
 or hybrid, openapi.yaml (OpenAPI 3.1.0) when a flow calls an API (an API-driven flow, the fetch
-of a hybrid flow, or the webhooks of events delivered without a broker); a file that no longer
-applies is removed. DIR and missing folders above it are created.
+of a hybrid flow, or the webhooks of events delivered without a broker); a draft an earlier
+run wrote that no longer applies is removed (a file of your own under the same name stays).
+DIR and missing folders above it are created.
 
 exit codes: 0 done; 1 the assessment or rules were refused, or DIR is a file; 2 the command was
 used wrongly.
@@ -1059,8 +1060,14 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _contracts(args: argparse.Namespace) -> int:
     from advisor.advice import assess
-    from advisor.contracts import ASYNCAPI_FILE, OPENAPI_FILE, contract_files
-    from advisor.files import write_output
+    from advisor.contracts import (
+        ASYNCAPI_FILE,
+        DRAFT_HEAD,
+        OPENAPI_FILE,
+        contract_files,
+        is_draft,
+    )
+    from advisor.files import remove_drafts, write_output
 
     folder: Path = args.output
     if str(folder) == STDOUT:
@@ -1074,15 +1081,24 @@ def _contracts(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
             write_output(folder / name, text.encode("utf-8"))
-        for name in (ASYNCAPI_FILE, OPENAPI_FILE):  # what an earlier run wrote, no longer true
-            if name not in files and (folder / name).is_file():
-                (folder / name).unlink()
+        # An earlier run's contract that no longer applies goes; a file of the user's own stays.
+        stale = [name for name in (ASYNCAPI_FILE, OPENAPI_FILE) if name not in files]
+        removed, kept = remove_drafts(folder, stale, is_draft, DRAFT_HEAD)
     except OSError as error:
         where = error.filename or folder
         raise UsageError(f"cannot write {where}: {error.strerror or error}") from None
     if not args.quiet:
         written = " and ".join(str(folder / name) for name in files)
-        print(f"advisor: wrote {written}", file=sys.stderr)
+        gone = "".join(
+            f"; removed {path}, an earlier draft that no longer applies" for path in removed
+        )
+        print(f"advisor: wrote {written}{gone}", file=sys.stderr)
+    for path in kept:
+        print(
+            f"advisor: warning: kept {path}: no flow needs it now, and the advisor did not "
+            "draft it (a file of your own?); remove it yourself if it is out of date",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 

@@ -54,6 +54,11 @@ from advisor.wording import (
 
 ASYNCAPI_FILE = "asyncapi.yaml"
 OPENAPI_FILE = "openapi.yaml"
+# What every drafted document's description says of it: how a contract file that an earlier run
+# wrote is told from a file of the user's own under the same name (`is_draft`).
+DRAFTED_BY = "drafted by Integration Advisor"
+# How far into a file that mark is looked for: it sits in the description, after the title.
+DRAFT_HEAD = 8192
 CONTRACT_VERSION = "1.0.0"
 TOPIC_VERSION = "v1"
 EVENT_WORDS = {
@@ -177,6 +182,14 @@ def contract_files(assessment: Assessment, result: Result, ruleset: Ruleset) -> 
     if calls is not None:
         files[OPENAPI_FILE] = to_yaml(calls)
     return files
+
+
+def is_draft(head: str) -> bool:
+    """Whether a contract file, of which `head` is the start (`DRAFT_HEAD` characters), is a
+    draft of the advisor's: only such a file is removed when it no longer applies; a file of
+    the user's own under the same name stays. (PyYAML folds long lines, so the mark may be
+    split across them.)"""
+    return DRAFTED_BY in " ".join(head.split())
 
 
 @dataclass(frozen=True)
@@ -560,7 +573,7 @@ def _asyncapi_about(
         why = markdown_text(broker.why)
     flows = ", ".join(_code(item.id) for item in evented)
     return _paragraphs(
-        f"The events of {markdown_text(assessment.name)}, drafted by Integration Advisor from "
+        f"The events of {markdown_text(assessment.name)}, {DRAFTED_BY} from "
         f"its assessment: the {plural(len(evented), 'flow')} recommended event-driven or "
         f"hybrid ({flows}). The integration as a whole is recommended "
         f"{STYLE_IN_TEXT[result.recommendation]} (confidence "
@@ -1378,8 +1391,8 @@ class _OpenApi:
                 "title": assessment.name,
                 "version": CONTRACT_VERSION,
                 "description": _paragraphs(
-                    f"The API calls of {markdown_text(assessment.name)}, drafted by Integration "
-                    "Advisor from its assessment, for the flows "
+                    f"The API calls of {markdown_text(assessment.name)}, {DRAFTED_BY} "
+                    "from its assessment, for the flows "
                     f"{', '.join(_code(flow) for flow in self.flows)}. The integration as a "
                     f"whole is recommended {STYLE_IN_TEXT[result.recommendation]} (confidence "
                     f"{format_confidence(result.confidence)}).",

@@ -8,7 +8,7 @@ import functools
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -81,6 +81,28 @@ def write_output(path: Path, data: bytes) -> None:
         return
     with os.fdopen(handle, "wb") as stream:
         stream.write(data)
+
+
+def remove_drafts(
+    folder: Path, names: Iterable[str], is_draft: Callable[[str], bool], head: int
+) -> tuple[list[Path], list[Path]]:
+    """Remove those of the files `names` in `folder` that an earlier run wrote, as `is_draft`
+    tells from the first `head` characters of each; a file it does not know (the user's own,
+    under the same name) stays. The files removed and the files kept, in `names` order."""
+    removed: list[Path] = []
+    kept: list[Path] = []
+    for name in names:
+        path = folder / name
+        if path.is_symlink() or not path.is_file():
+            continue
+        with path.open("rb") as stream:
+            start = stream.read(head * 4).decode("utf-8", "replace")[:head]
+        if is_draft(start):
+            path.unlink()
+            removed.append(path)
+        else:
+            kept.append(path)
+    return removed, kept
 
 
 def shown_path(path: Path | str) -> str:

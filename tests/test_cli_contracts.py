@@ -37,17 +37,52 @@ def test_contracts_writes_the_files_that_apply(
         ("fleet-telematics", ["asyncapi.yaml"]),
     ],
 )
-def test_contracts_leaves_out_what_does_not_apply(
+def test_contracts_removes_an_earlier_draft_that_no_longer_applies(
     example: str, written: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for stale in ("asyncapi.yaml", "openapi.yaml", "notes.txt"):
-        (tmp_path / stale).write_text("an earlier run\n", encoding="utf-8")
-    code, _, err = run(
-        capsys, "contracts", str(EXAMPLES / f"{example}.yaml"), "-o", str(tmp_path), "-q"
+    both = run(capsys, "contracts", str(EXAMPLES / "gifting-orders.yaml"), "-o", str(tmp_path))
+    assert both[0] == 0
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    earlier = {name: (tmp_path / name).read_bytes() for name in written}
+    code, _, err = run(capsys, "contracts", str(EXAMPLES / f"{example}.yaml"), "-o", str(tmp_path))
+    (gone,) = {"asyncapi.yaml", "openapi.yaml"} - set(written)
+    assert code == 0
+    assert err == (
+        f"advisor: wrote {tmp_path / written[0]}; "
+        f"removed {tmp_path / gone}, an earlier draft that no longer applies\n"
     )
-    assert (code, err) == (0, "")
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted([*written, "notes.txt"])
-    assert (tmp_path / written[0]).read_text(encoding="utf-8") != "an earlier run\n"
+    assert (tmp_path / written[0]).read_bytes() != earlier[written[0]]
+
+
+def test_contracts_keeps_a_file_of_the_users_own_under_a_contracts_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    own = tmp_path / "asyncapi.yaml"
+    own.write_text("asyncapi: 3.0.0\ninfo: {title: Ours, version: 2.0.0}\n", encoding="utf-8")
+    lookup = str(EXAMPLES / "helpdesk-customer-lookup.yaml")  # needs no AsyncAPI document
+    code, _, err = run(capsys, "contracts", lookup, "-o", str(tmp_path), "-q")
+    assert code == 0
+    assert own.read_text(encoding="utf-8").startswith("asyncapi: 3.0.0\ninfo: {title: Ours")
+    assert err == (
+        f"advisor: warning: kept {own}: no flow needs it now, and the advisor did not draft it "
+        "(a file of your own?); remove it yourself if it is out of date\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["A name long enough that PyYAML folds the line " * 3, "x"])
+def test_every_draft_carries_the_mark_that_tells_it_from_a_users_file(name: str) -> None:
+    from advisor.advice import assess
+    from advisor.contracts import DRAFT_HEAD, contract_files, is_draft
+    from advisor.loader import load_assessment, load_rules
+
+    ruleset = load_rules()
+    assessment = load_assessment(EXAMPLES / "gifting-orders.yaml")
+    assessment = assessment.model_copy(update={"name": name.strip()})
+    files = contract_files(assessment, assess(assessment, ruleset, what_if=False), ruleset)
+    assert sorted(files) == ["asyncapi.yaml", "openapi.yaml"]
+    assert all(is_draft(text[:DRAFT_HEAD]) for text in files.values())
+    assert not is_draft("asyncapi: 3.0.0\ninfo: {title: Integration Advisor}\n")
 
 
 def test_contracts_refuses_a_file_as_the_folder(
@@ -165,5 +200,9 @@ def test_batch_writes_each_assessments_contracts_into_its_folder(
     assert run(capsys, "contracts", inputs[0], "-o", str(single), "-q")[0] == 0
     for name in ("asyncapi.yaml", "openapi.yaml"):
         assert (gifting / name).read_bytes() == (single / name).read_bytes()
+    own = lookup / "asyncapi.yaml"  # a file of the user's own, under a contract's name
+    own.write_text("asyncapi: 3.0.0\n", encoding="utf-8")
     assert run(capsys, *batch)[0] == 0  # without --contracts, an earlier run's contracts go
     assert sorted(p.name for p in gifting.iterdir()) == ["result.json"]
+    assert sorted(p.name for p in lookup.iterdir()) == ["asyncapi.yaml", "result.json"]
+    assert own.read_text(encoding="utf-8") == "asyncapi: 3.0.0\n"
