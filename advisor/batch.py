@@ -803,8 +803,10 @@ def run(
     jobs: int,
     fail_fast: bool = False,
     progress: Callable[[Tally], None] | None = None,
+    refusal: Callable[[Outcome], None] | None = None,
 ) -> Tally:
-    """Assess `inputs` into `out` (see the module's docstring). OSError when `out` cannot be
+    """Assess `inputs` into `out` (see the module's docstring), telling `progress` of each
+    outcome and `refusal` of each refused input, in input order. OSError when `out` cannot be
     written; KeyboardInterrupt stops the workers and leaves no half-written file."""
     out.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
@@ -829,6 +831,8 @@ def run(
                 text.write(csv_row(outcome.row(folder)))
                 flows.writelines(csv_row(row) for row in outcome.flow_rows())
                 tally.add(outcome)
+                if outcome.refused and refusal is not None:
+                    refusal(outcome)
                 if progress is not None:
                     progress(tally)
                 if outcome.refused and fail_fast:

@@ -911,8 +911,8 @@ examples:
 Folders are searched recursively for *.yaml and *.yml (hidden ones skipped); inputs are taken in
 sorted path order. DIR gets summary.csv (one row per input), index.html (an overview) and one
 folder per good assessment, named from its name. A refused input (a missing one too) gets its
-row and nothing else. Progress shows on standard error when it is a terminal, and a summary line
-ends the run; --quiet leaves both out.
+row, and its problems on standard error (the first ten files'). Progress shows on standard
+error when it is a terminal, and a summary line ends the run; --quiet leaves both out.
 
 exit codes: 0 all assessed; 1 an input (or the rules) refused, missing or unreadable, or the
 renderer missing for svg or png; 2 the command was used wrongly.
@@ -999,6 +999,7 @@ def _batch(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     progress = batch.Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
+    refusals = _Refusals(progress)
     try:
         tally = batch.run(
             inputs,
@@ -1007,6 +1008,7 @@ def _batch(args: argparse.Namespace) -> int:
             jobs=jobs,
             fail_fast=args.fail_fast,
             progress=progress,
+            refusal=refusals,
         )
     except batch.WorkerLost as error:
         print(f"advisor: error: {error}", file=sys.stderr)
@@ -1018,9 +1020,40 @@ def _batch(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.clear()
     seconds = time.perf_counter() - started
+    refusals.close(args.out / batch.SUMMARY)
     if not args.quiet:
         print(f"advisor: {batch.summary_line(tally, args.out, seconds)}", file=sys.stderr)
     return EXIT_REFUSED if tally.refused else EXIT_OK
+
+
+class _Refusals:
+    """Each refused input's problems on standard error as the run reaches it, worded as
+    `advisor assess` words them, for the first `SHOWN` inputs (the summary's error column has
+    them all); quiet or not, as errors always show."""
+
+    SHOWN = 10
+
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+        self._count = 0
+
+    def __call__(self, outcome: Any) -> None:
+        self._count += 1
+        if self._count > self.SHOWN:
+            return
+        if self._progress is not None:
+            self._progress.clear()  # redrawn at the next file
+        for line in outcome.error.splitlines():
+            print(f"error: {line}", file=sys.stderr)
+
+    def close(self, summary: Path) -> None:
+        if self._count > self.SHOWN:
+            more = self._count - self.SHOWN
+            print(
+                f"advisor: {more:,} more refused file{'s' if more > 1 else ''} not shown: "
+                f"see the error column of {summary}",
+                file=sys.stderr,
+            )
 
 
 def _can_draw(wanted: Sequence[str], renderer: str | None) -> bool:

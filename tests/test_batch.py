@@ -129,14 +129,35 @@ def run_batch(*argv: str | Path) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
+def test_quiet_still_shows_the_refusals_the_first_ten_in_full(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for number in range(12):
+        (inputs / f"bad-{number:02d}.yaml").write_text("nme: x\n", encoding="utf-8")
+    (inputs / "good.yaml").write_text(assessment("Good"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_batch(inputs, "--out", out, "--format", "json", "--jobs", "1", "-q") == 1
+    said = capsys.readouterr().err.splitlines()
+    refused = [row["error"] for row in read_summary(out) if row["error"]]
+    assert len(refused) == 12
+    shown = [f"error: {line}" for error in refused[:10] for line in error.splitlines()]
+    assert said == [
+        *shown,
+        f"advisor: 2 more refused files not shown: see the error column of {out / 'summary.csv'}",
+    ]
+    assert any("did you mean 'name'" in line for line in said)
+
+
 def test_mixed_folder(portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     before = sorted(tmp_path.rglob("*"))
     assert run_batch(portfolio, "--out", out, "--format", "json", "--jobs", "2") == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.count("\n") == 1  # the one-line summary, and no progress off a terminal
-    assert "refused" in captured.err
+    said = captured.err.splitlines()  # no progress off a terminal
+    assert said[-1].startswith("advisor: ") and "refused" in said[-1]  # the one-line summary
 
     rows = read_summary(out)
     expected_files = sorted(
@@ -154,6 +175,8 @@ def test_mixed_folder(portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFix
 
     good = [row for row in rows if not row["error"]]
     refused = [row for row in rows if row["error"]]
+    # before it, each refused file's problems, in input order, as `advisor assess` words them
+    assert said[:-1] == [f"error: {line}" for row in refused for line in row["error"].splitlines()]
     assert len(good) == len(GOOD) + len(EXAMPLES)
     assert {Path(row["file"]).name for row in refused} == set(HOSTILE)
     for row in refused:
