@@ -971,6 +971,11 @@ def _batch(args: argparse.Namespace) -> int:
 
     if str(args.out) == STDOUT:
         raise UsageError("batch writes a folder of files: give -o DIR, not standard output")
+    if any(str(path) == STDIN for path in args.paths):
+        raise UsageError(
+            "batch reads files and folders, not standard input (-): "
+            "give the files, or assess one from standard input with `advisor assess -`"
+        )
     try:
         wanted = (
             batch.parse_formats(",".join(args.format))
@@ -1081,6 +1086,8 @@ def _diff(args: argparse.Namespace) -> int:
     from advisor.comparison import compare, to_json, to_markdown, to_text
 
     fmt = _output_format("diff", args.format, args.output, default="text")
+    if str(args.old) == str(args.new) == STDIN:
+        raise UsageError("standard input (-) can be read once: give one of the two as a file")
     ruleset = _load_rules(args)
     old, new = _load_assessment(args.old), _load_assessment(args.new)
     comparison = compare(

@@ -131,11 +131,14 @@ def _answer_changes(old: Assessment, new: Assessment) -> list[AnswerChange]:
 
 
 def _plain(value: Any) -> Any:
-    """Tuples as lists, so that a change reads as the assessment would hold it."""
+    """Tuples as lists and whole numbers without a decimal point (30, not 30.0), so that a
+    change reads as the assessment would hold it."""
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items() if item is not None}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 

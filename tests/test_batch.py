@@ -875,3 +875,11 @@ def test_flows_csv_keeps_the_spreadsheet_escaping_and_the_overview_the_name(
     assert row["assessment"] == "'=HYPERLINK(1)"
     page = (out / "index.html").read_text(encoding="utf-8")
     assert ">=HYPERLINK(1)</a>" in page
+
+
+def test_standard_input_is_refused_as_a_batch_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_batch("-", "--out", tmp_path / "out") == 2
+    assert "not standard input (-)" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

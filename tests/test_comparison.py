@@ -87,3 +87,22 @@ def test_advisor_diff_on_the_command_line(
     assert written.read_text(encoding="utf-8").startswith("## ")
     assert main(["diff", str(old), str(tmp_path / "missing.yaml")]) == 1
     assert "no such file" in capsys.readouterr().err
+    assert main(["diff", "-", "-"]) == 2  # standard input cannot be read twice
+    assert "can be read once" in capsys.readouterr().err
+
+
+def test_numbers_read_as_the_assessment_holds_them(ruleset: Ruleset) -> None:
+    old = load_assessment(ROOT / "examples" / "gifting-orders.yaml")
+    flows = tuple(
+        flow.model_copy(update={"max_delay_seconds": 7200.0, "payload_kb": 2.5})
+        if flow.id == "order-confirmed"
+        else flow
+        for flow in old.flows
+    )
+    new = old.model_copy(update={"flows": flows})
+    comparison = compare(old, assess(old, ruleset), new, assess(new, ruleset))
+    text = to_text(comparison)
+    assert "flows.order-confirmed.max_delay_seconds: 30 -> 7200\n" in text
+    assert "flows.order-confirmed.payload_kb: 2 -> 2.5\n" in text
+    answers = json.loads(to_json(comparison))["answers"]
+    assert {"field": "flows.order-confirmed.max_delay_seconds", "old": 30, "new": 7200} in answers
