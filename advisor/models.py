@@ -73,7 +73,8 @@ Exact = Annotated[T, Strict()]
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=64)]
 PersonName = Annotated[str, Field(min_length=1, max_length=200)]
 # One line of text: a record's id or file name, never a line break (it goes in front matter).
-Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\r\n]+$")]
+ONE_LINE_PATTERN = r"^[^\r\n]+$"
+Reference = Annotated[str, Field(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN)]
 
 
 class _Frozen(BaseModel):

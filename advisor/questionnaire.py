@@ -375,20 +375,9 @@ def _places(data: dict[str, Any], counted: Sequence[int]) -> Iterable[tuple[Fiel
             yield ("flows", index, "targets", position), ("flows", at, "targets")
 
 
-# The model's own words for a few problems, as the questionnaire would put them.
-_REWORDED: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"^Input should be greater than or equal to (\S+?)(?: \(got (.*)\))?$"),
-        "at least",
-    ),
-    (re.compile(r"^Input should be greater than (\S+?)(?: \(got (.*)\))?$"), "more than"),
-    (re.compile(r"^Input should be less than or equal to (\S+?)(?: \(got (.*)\))?$"), "at most"),
-    (re.compile(r"^Input should be less than (\S+?)(?: \(got (.*)\))?$"), "less than"),
-)
-_EMPTY_LIST = re.compile(r"^(?:Tuple|List) should have at least 1 item")
-_NOT_WHOLE = re.compile(
-    r"^Input should be a valid integer(?:, got a number with a fractional part)?"
-)
+# The loader's words for a few problems that the questionnaire puts its own way.
+_EMPTY_LIST = re.compile(r"^needs at least 1 item$")
+_NOT_WHOLE = re.compile(r"^expected a whole number(?:, got (.*))?$")
 _FIRST_NEEDED = {
     ("systems",): "add at least one system (Systems: a row in the table)",
     ("flows",): "add at least one flow (Flows: Add a flow), and answer its questions",
@@ -396,8 +385,8 @@ _FIRST_NEEDED = {
 
 
 def in_our_words(key: FieldKey, message: str) -> str:
-    """A problem with the answer at `key`, said as the questionnaire would say it: `must be at
-    least 0.001` for the model's `Input should be greater than or equal to 0.001`."""
+    """A problem with the answer at `key`, said as the questionnaire would say it: `add at least
+    one system (...)` for the loader's `needs at least 1 item` at `systems`."""
     if _EMPTY_LIST.match(message):
         if key in _FIRST_NEEDED:
             return _FIRST_NEEDED[key]
@@ -406,14 +395,10 @@ def in_our_words(key: FieldKey, message: str) -> str:
         return "needs at least one"
     if _MISSING.match(message) and key[-1:] in (("source",), ("id",)):
         return "choose a system" if key[-1] == "source" else "needs an id"
-    if _NOT_WHOLE.match(message):
-        got = message.partition(" (got ")[2].rstrip(")")
+    whole = _NOT_WHOLE.match(message)
+    if whole:
+        got = whole.group(1)
         return "must be a whole number" + (f" (got {got})" if got else "")
-    for pattern, words in _REWORDED:
-        found = pattern.match(message)
-        if found:
-            bound, got = found.groups()
-            return f"must be {words} {bound}" + (f" (got {got})" if got else "")
     return message
 
 

@@ -6,6 +6,7 @@ the report itself explode.
 
 from __future__ import annotations
 
+import math
 import re
 import types
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from advisor.errors import InputError, Problem, did_you_mean, hint_budget, shorten
+from advisor.models import ONE_LINE_PATTERN
+from advisor.wording import format_number, plural
 
 MAX_PROBLEMS = 50  # problems reported for one file; the rest are counted
 MAX_LISTED = 10  # ids shown in a message's list of known ones; the rest are counted
@@ -122,11 +125,25 @@ def _problems(
     if kind == "literal_error":
         choices = _literal_choices(model, loc)
         value = detail.get("input")
-        message = f"{shorten(repr(value))} is not allowed; expected one of: {', '.join(choices)}"
+        message = f"{as_written(value)} is not allowed; expected one of: {', '.join(choices)}"
         message += did_you_mean(str(value), choices)
     elif kind in ("tuple_type", "list_type"):  # pydantic's own word for a YAML list
         message = f"expected a list (`[a, b]`, or one `- item` a line), got {_shown(detail)}"
-    elif kind in ("string_pattern_mismatch",):
+    elif kind in _LENGTHS:
+        message = _length(kind, ctx, detail.get("input"))
+    elif kind in _EXPECTED:
+        message = f"expected {_EXPECTED[kind]}, got {_shown(detail)}"
+        value = detail.get("input")
+        if kind == "string_type" and isinstance(value, int | float):  # a bool is an int
+            message += f'; to write it as text, put it in quotes: "{_shown(detail)}"'
+    elif kind in _BOUNDS:
+        words, bound = _BOUNDS[kind]
+        limit = ctx.get(bound)
+        shown = format_number(limit) if isinstance(limit, int | float) else as_written(limit)
+        message = f"must be {words} {shown} (got {_shown(detail)})"
+    elif kind == "string_pattern_mismatch" and ctx.get("pattern") == ONE_LINE_PATTERN:
+        message = "must be one line, without line breaks"
+    elif kind == "string_pattern_mismatch":
         message = (
             f"{_shown(detail)} is not a valid id; use lower case letters, digits, "
             "- and _, starting with a letter or digit"
@@ -141,8 +158,64 @@ def _problems(
 
 
 def _shown(detail: Any) -> str:
-    """The value a problem is about, shortened to fit in a message."""
-    return shorten(repr(detail["input"]))
+    return as_written(detail["input"])
+
+
+def as_written(value: Any) -> str:
+    """A value a problem is about, as YAML writes it (true, null), shortened to fit in a
+    message; a list or a mapping by its kind."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    return shorten(repr(value))
+
+
+# pydantic's checks of a value's type, in the words of YAML (strict: no "1" for 1, no 1 for true)
+_EXPECTED = {
+    "string_type": "text",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number",
+    "dict_type": "a mapping (`key: value` lines)",
+    "model_type": "a mapping (`key: value` lines)",
+}
+
+# pydantic's checks of a number's bounds: the words, and the bound's name in the context
+_BOUNDS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("more than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+}
+
+# pydantic's checks of a length: of a list, or of a text (of a text in an optional field too)
+_LENGTHS = frozenset({"too_short", "too_long", "string_too_short", "string_too_long"})
+
+
+def _length(kind: str, ctx: dict[str, Any], value: Any) -> str:
+    """A length refused, in the user's words: how many there are, and how many may be."""
+    text = isinstance(value, str)
+    unit = "character" if text else "item"
+    size = len(value) if isinstance(value, str | list | tuple) else ctx.get("actual_length")
+    if kind.endswith("too_short"):
+        least = int(ctx.get("min_length", 1))
+        if size == 0:
+            return "must not be empty" if text else f"needs at least {plural(least, unit)}"
+        return f"needs at least {plural(least, unit)}; it has {size:,}"
+    most = int(ctx.get("max_length", 0))
+    return f"is too long: at most {plural(most, unit)}, and it has {size:,}"
 
 
 def placed(

@@ -286,8 +286,11 @@ def parse_yaml(text: str, name: str, kind: str = "assessment") -> tuple[Any, yam
         ) from None
     finally:
         loader.dispose()
+    if data is None:  # `---`, `~` or `null` alone: nothing to read
+        message = f"is empty; {document} starts with {first_key}"
+        raise InputError([Problem(name, message, line=1, column=1)])
     if not isinstance(data, dict):
-        shape = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        shape = "a list" if isinstance(data, list) else f"a single value ({_kind(data)})"
         raise InputError(
             [
                 Problem(
@@ -300,6 +303,15 @@ def parse_yaml(text: str, name: str, kind: str = "assessment") -> tuple[Any, yam
             ]
         )
     return data, node
+
+
+def _kind(value: Any) -> str:
+    """A single value's kind, in the words of YAML."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "text"
 
 
 def _yaml_problem(error: yaml.MarkedYAMLError, name: str) -> Problem:

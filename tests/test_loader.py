@@ -67,7 +67,7 @@ def test_an_empty_context_is_all_defaults(written: str) -> None:
         pytest.param("", "in.yaml:1:1: is empty", id="empty"),
         pytest.param("# only a comment\n", "in.yaml:1:1: is empty", id="only-comment"),
         pytest.param("- a\n- b\n", "in.yaml:1:1: holds a list at the top level", id="top-list"),
-        pytest.param("just text\n", "holds a single value (str) at the top level", id="scalar"),
+        pytest.param("just text\n", "holds a single value (text) at the top level", id="scalar"),
         pytest.param(
             "name: !!python/object/apply:os.system ['echo pwned']\n",
             "in.yaml:1:7: uses a YAML tag that is not allowed here",
@@ -105,13 +105,12 @@ def test_broken_yaml_is_placed(text: str, expected: str) -> None:
         ),
         pytest.param(
             ("    emits_events: true", "    emits_events: sometimes"),
-            "in.yaml:4:19: systems[0] (id: shop).emits_events: Input should be a valid boolean",
+            "in.yaml:4:19: systems[0] (id: shop).emits_events: expected true or false",
             id="wrong-type",
         ),
         pytest.param(
             ("    trigger: data_change", "    trigger: data_change\n    events_per_day: -5"),
-            "in.yaml:11:21: flows[0] (id: sync).events_per_day: Input should be greater than or "
-            "equal to 1 (got -5)",
+            "in.yaml:11:21: flows[0] (id: sync).events_per_day: must be at least 1 (got -5)",
             id="negative",
         ),
         pytest.param(
@@ -148,12 +147,12 @@ def test_broken_yaml_is_placed(text: str, expected: str) -> None:
         ),
         pytest.param(
             ("    trigger: data_change", "    trigger: data_change\n    payload_kb: .inf"),
-            "in.yaml:11:17: flows[0] (id: sync).payload_kb: Input should be a finite number",
+            "in.yaml:11:17: flows[0] (id: sync).payload_kb: expected a finite number, got .inf",
             id="infinite",
         ),
         pytest.param(
             ("    trigger: data_change", "    trigger: data_change\n    max_delay_seconds: 0.0"),
-            "flows[0] (id: sync).max_delay_seconds: Input should be greater than or equal to 0.001",
+            "flows[0] (id: sync).max_delay_seconds: must be at least 0.001 (got 0.0)",
             id="no-delay",
         ),
         pytest.param(
@@ -260,3 +259,40 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         load_assessment(tmp_path / "nope.yaml")
     with pytest.raises(InputError, match="is a folder"):
         load_assessment(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("name: Good", "name: ''", "name: must not be empty"),
+        (
+            "name: Good",
+            "name: 12",
+            'name: expected text, got 12; to write it as text, put it in quotes: "12"',
+        ),
+        ("name: Good", "name: [a, b]", "name: expected text, got a list"),
+        ("name: Good", 'name: Good\nsupersedes: "one\\ntwo"', "supersedes: must be one line"),
+        (
+            "name: Good",
+            "name: Good\ncontext: {stage: true}",
+            "true is not allowed; expected one of",
+        ),
+        (
+            "name: Good",
+            "name: Good\ncontext: [a]",
+            "context: expected a mapping (`key: value` lines), got a list",
+        ),
+    ],
+)
+def test_problems_are_worded_as_yaml_writes_values(old: str, new: str, says: str) -> None:
+    """The user's words, not the validator's: true and null as YAML writes them, a list or a
+    mapping by its kind, a length as a count."""
+    with pytest.raises(InputError) as refused:
+        parse_assessment(GOOD.replace(old, new, 1), "in.yaml")
+    assert says in str(refused.value)
+
+
+def test_a_document_of_nothing_is_empty() -> None:
+    with pytest.raises(InputError) as refused:
+        parse_assessment("---\n", "in.yaml")
+    assert str(refused.value) == "in.yaml:1:1: is empty; an assessment starts with `name:`"

@@ -110,7 +110,7 @@ def test_a_flow_naming_a_removed_system_is_flagged_on_its_field() -> None:
 @pytest.mark.parametrize(
     ("change", "field", "says"),
     [
-        (lambda a: a.update(name=""), ("name",), "at least 1 character"),
+        (lambda a: a.update(name=""), ("name",), "must not be empty"),
         (lambda a: a["systems"][0].update(id="Shop Front"), ("systems", 0, "id"), "not a valid id"),
         (lambda a: a["systems"][1].update(id="storefront"), ("systems", 1, "id"), "used twice"),
         (lambda a: a["systems"][0].update(id=None), ("systems", 0, "id"), "needs an id"),

@@ -99,7 +99,7 @@ rules:
         ),
         pytest.param(
             '"flow.consumers >= 3"',
-            "rules[0] (id: our-rule).when: Input should be a valid dictionary",
+            "rules[0] (id: our-rule).when: expected a mapping (`key: value` lines)",
             id="code-as-text",
         ),
         pytest.param(
@@ -328,4 +328,4 @@ def test_rules_check_names_the_mitigations_the_blueprint_draws(
 
 def test_a_style_margin_of_zero_is_refused(tmp_path: Path) -> None:
     message = refuse([write(tmp_path, "scoring: {style_margin: 0}\n")])
-    assert "scoring.style_margin: Input should be greater than 0" in message
+    assert "scoring.style_margin: must be more than 0 (got 0)" in message
