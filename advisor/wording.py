@@ -78,7 +78,8 @@ def confidence_meaning(full_lead: float) -> str:
     """What a confidence says, in one line; `full_lead` is the lead at which it reaches 100%
     (the style margin plus `confidence_span`)."""
     return (
-        "Confidence says how far the winning side leads: 50% is a dead heat, 100% a lead of "
+        "Confidence says how far each flow's winning side leads (the integration's is the mean "
+        "of its flows'): 50% is a dead heat, 100% a lead of "
         f"{format_score(full_lead)} points or more on the 0-100 scale."
     )
 

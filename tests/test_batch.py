@@ -826,7 +826,7 @@ def test_the_overview_links_every_artefact_and_says_the_run(examples_run: Path) 
     needed = sum(1 for row in read_summary(examples_run) if row["broker"] not in ("", "none"))
     assert f"<dt>Brokers needed</dt><dd>{needed} assessments (" in page
     # firmness: the confidence as a percentage, its meaning in the header and the caption
-    assert '<th class="num" title="Confidence says how far the winning side leads' in page
+    assert '<th class="num" title="Confidence says how far each flow&#39;s winning side' in page
     assert "<caption>Firmness is the recommendation’s confidence." in page
     assert re.search(r'<td class="num">\d{1,3}%</td>', page)
     for header in ("API-driven flows", "Event-driven flows", "Hybrid flows"):
