@@ -1067,11 +1067,13 @@ def _charts(tally: Tally, risks: Sequence[tuple[str, int]]) -> tuple[Any, ...]:
                 Bar(tally.risk_titles[risk_id], count, format_number(count))
                 for risk_id, count in risks
             ],
+            "No assessment has a risk to mitigate.",
         ),
         bar_chart(
             f"Polling calls a day, the {TOP_POLLING} largest integrations",
             "Calls a day",
             [Bar(name, calls, format_number(calls)) for calls, name in tally.polling],
+            "No flow that stays API-driven polls.",
         ),
     )
     return tuple(replace(chart, svg=Markup(chart.svg)) for chart in charts)

@@ -35,6 +35,7 @@ class Chart:
     column: str
     bars: tuple[Bar, ...]
     svg: str
+    empty: str = "Nothing to show."  # what a chart without bars says instead
 
 
 def _cut(text: str) -> str:
@@ -42,8 +43,11 @@ def _cut(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
-def bar_chart(title: str, column: str, bars: Sequence[Bar]) -> Chart:
-    """Horizontal bars, one a row, scaled to the largest value."""
+def bar_chart(
+    title: str, column: str, bars: Sequence[Bar], empty: str = "Nothing to show."
+) -> Chart:
+    """Horizontal bars, one a row, scaled to the largest value; `empty` in their place when
+    there are none."""
     height = max(1, len(bars)) * (BAR_HEIGHT + GAP) + GAP
     largest = max((bar.value for bar in bars), default=0) or 1
     room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
@@ -66,6 +70,6 @@ def bar_chart(title: str, column: str, bars: Sequence[Bar]) -> Chart:
             f"{html.escape(bar.shown)}</text></g>"
         )
     if not bars:
-        parts.append(f'<text x="0" y="{GAP + BAR_HEIGHT / 2}">None</text>')
+        parts.append(f'<text x="0" y="{GAP + BAR_HEIGHT / 2}">{html.escape(empty)}</text>')
     parts.append("</svg>")
-    return Chart(title=title, column=column, bars=tuple(bars), svg="".join(parts))
+    return Chart(title=title, column=column, bars=tuple(bars), svg="".join(parts), empty=empty)

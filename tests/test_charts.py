@@ -147,3 +147,10 @@ def test_a_bar_chart_escapes_every_label_and_scales_to_the_largest() -> None:
     assert "a&quot;b&lt;c&gt;&amp;d" in chart.svg and "<c>" not in chart.svg
     widths = [float(width) for width in re.findall(r'<rect [^>]*width="([\d.]+)"', chart.svg)]
     assert widths[0] == 4 * widths[1] and widths[2] == 0
+
+
+def test_a_chart_without_bars_says_so_in_its_own_words() -> None:
+    chart = bar_chart("Polling calls a day", "Calls a day", [], "No flow <that> polls.")
+    assert chart.bars == () and chart.empty == "No flow <that> polls."
+    assert ">No flow &lt;that&gt; polls.</text></svg>" in chart.svg
+    assert "None" not in chart.svg
