@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.models import Assessment, Result
 from advisor.wording import (
+    NO_SINGLE_CHANGE,
+    NOT_ANALYSED,
     STYLE_NAMES,
     Verbatim,
     confidence_meaning,
@@ -108,10 +110,12 @@ def to_text(
             lines += _wrapped(
                 f"- {risk.title} ({', '.join(risk.flows)}): {risk.mitigation}", width, "", "  "
             )
-    if result.what_would_change:
-        lines += ["", "What would change the answer"]
-        for change in result.what_would_change:
-            lines += _wrapped(f"- {change.summary}", width, "", "  ")
+    lines += ["", "What would change the answer"]
+    for change in result.what_would_change or ():
+        lines += _wrapped(f"- {change.summary}", width, "", "  ")
+    if not result.what_would_change:
+        said = NOT_ANALYSED if result.what_would_change is None else NO_SINGLE_CHANGE
+        lines += _wrapped(said, width, "")
     if result.what_would_change_complete is False:
         lines += _wrapped(
             "(The analysis stopped at its budget of evaluations: these are the changes it found "

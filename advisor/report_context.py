@@ -41,6 +41,8 @@ from advisor.narrative import (
 from advisor.questionnaire import choices, question
 from advisor.ruleset import NO_BROKER, Ruleset
 from advisor.wording import (
+    NO_SINGLE_CHANGE,
+    NOT_ANALYSED,
     ORDERING_NAMES,
     SIDE_NAMES,
     STYLE_NAMES,
@@ -901,11 +903,8 @@ class _Facts:
 
     def no_change(self) -> str:
         if self.result.what_would_change is None:
-            return "Not analysed: this report was made without the analysis (--no-what-if)."
-        return (
-            "No single change to one input would change the recommendation: it holds "
-            "firmly against each input on its own."
-        )
+            return NOT_ANALYSED
+        return NO_SINGLE_CHANGE
 
     # -- the record: options, consequences -------------------------------------------------------
 

@@ -84,6 +84,14 @@ def confidence_meaning(full_lead: float) -> str:
     )
 
 
+# What a report says of the analysis of what would change the answer, when it lists no change.
+NOT_ANALYSED = "Not analysed: this report was made without the analysis (--no-what-if)."
+NO_SINGLE_CHANGE = (
+    "No single change to one input would change the recommendation: it holds firmly against "
+    "each input on its own."
+)
+
+
 def plural(count: float, noun: str, nouns: str | None = None) -> str:
     """A count with its noun in agreement: 1 message, 2 messages, 1.5 messages."""
     word = noun if count == 1 else (nouns or noun + "s")

@@ -451,3 +451,26 @@ def test_cli_reports_on_hostile_names_escape_everything(
         dict.fromkeys(system.owner for system in assessment.systems if system.owner)
     )
     assert "&lt;script&gt;alert(&#34;dm&#34;)&lt;/script&gt;" in html
+
+
+def test_the_text_report_says_what_the_analysis_found_or_that_it_did_not_run(
+    ruleset: Ruleset,
+) -> None:
+    from advisor.report import to_text
+
+    gifting = load_assessment(ROOT / "examples" / "gifting-orders.yaml")
+    without = to_text(gifting, assess(gifting, ruleset, what_if=False))
+    assert without.endswith(
+        "\nWhat would change the answer\n"
+        "Not analysed: this report was made without the analysis (--no-what-if).\n"
+    )
+    found = assess(gifting, ruleset)
+    assert found.what_would_change
+    assert f"\nWhat would change the answer\n- {found.what_would_change[0].summary[:40]}" in (
+        to_text(gifting, found)
+    )
+    firm = found.model_copy(update={"what_would_change": ()})
+    assert to_text(gifting, firm).endswith(
+        "\nWhat would change the answer\nNo single change to one input would change the "
+        "recommendation: it holds firmly against each input on\nits own.\n"
+    )
