@@ -20,6 +20,8 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Literal
 
+from advisor.wording import format_duration
+
 DEFAULT_RENDERER = "graphviz-pure"
 ENVIRONMENT_VARIABLE = "ADVISOR_RENDERER"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -120,8 +122,8 @@ def _run(program: str, fmt: str, dot: bytes, timeout: float) -> tuple[int, bytes
         except subprocess.TimeoutExpired:
             _stop(process)
             raise RenderTimeout(
-                f"the renderer {program} did not finish within {timeout:g} seconds and was "
-                "stopped; a diagram this large may need a longer timeout"
+                f"the renderer {program} did not finish within {format_duration(timeout)} and "
+                "was stopped; a large diagram may need a longer timeout"
             ) from None
         except BaseException:
             _stop(process)

@@ -267,7 +267,7 @@ def parse_yaml(text: str, name: str, kind: str = "assessment") -> tuple[Any, yam
         else:  # no anchor, no alias: a plain tree
             data = construct_tree(loader, node, name)
     except yaml.MarkedYAMLError as error:
-        raise InputError([_yaml_problem(error, name)]) from None
+        raise InputError([_yaml_problem(error, name, text)]) from None
     except yaml.reader.ReaderError as error:
         raise InputError([_reader_problem(error, text, name)]) from None
     except yaml.YAMLError as error:
@@ -314,7 +314,7 @@ def _kind(value: Any) -> str:
     return "text"
 
 
-def _yaml_problem(error: yaml.MarkedYAMLError, name: str) -> Problem:
+def _yaml_problem(error: yaml.MarkedYAMLError, name: str, text: str) -> Problem:
     mark = error.problem_mark or error.context_mark
     message = error.problem or error.context or "is not valid YAML"
     if error.context and error.problem and "duplicate key" not in error.problem:
@@ -322,6 +322,8 @@ def _yaml_problem(error: yaml.MarkedYAMLError, name: str) -> Problem:
         if error.context_mark is not None and error.context_mark is not mark:
             message += f" on line {error.context_mark.line + 1}"
         message += ")"
+    if mark is not None and _tab_at(text, mark.line, mark.column):
+        message += "; YAML indents with spaces, never tabs: replace the tab with spaces"
     tag = _UNDEFINED_TAG.search(message)
     if tag is not None or "tag:yaml.org,2002:python" in message:
         message = _tag_refused(tag.group(1) if tag else "")
@@ -333,6 +335,13 @@ def _yaml_problem(error: yaml.MarkedYAMLError, name: str) -> Problem:
         line=mark.line + 1 if mark else None,
         column=mark.column + 1 if mark else None,
     )
+
+
+def _tab_at(text: str, line: int, column: int) -> bool:
+    """Whether the problem's place (0-based) holds a tab: the scanner refuses one there in
+    words that do not always say so."""
+    lines = text.split("\n", line + 1)
+    return line < len(lines) and lines[line][column : column + 1] == "\t"
 
 
 _UNDEFINED_TAG = re.compile(r"could not determine a constructor for the tag '([^']*)'")

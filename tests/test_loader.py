@@ -296,3 +296,18 @@ def test_a_document_of_nothing_is_empty() -> None:
     with pytest.raises(InputError) as refused:
         parse_assessment("---\n", "in.yaml")
     assert str(refused.value) == "in.yaml:1:1: is empty; an assessment starts with `name:`"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["name: x\nsystems:\n\t- id: a\n", "name: x\nsystems:\n  - id: a\n\tname: b\n"],
+    ids=["tab-first", "tab-inside"],
+)
+def test_a_tab_as_indentation_is_named_with_the_fix(text: str) -> None:
+    with pytest.raises(InputError) as refused:
+        parse_assessment(text, "in.yaml")
+    (problem,) = refused.value.problems
+    assert problem.column == 1 and problem.line in (3, 4)
+    assert str(problem).endswith(
+        "; YAML indents with spaces, never tabs: replace the tab with spaces"
+    )
