@@ -215,22 +215,46 @@ def test_two_versions_compared_side_by_side(ruleset: Ruleset) -> None:
     (flow,) = expected.flows
     assert flow.started and flow.stopped
     (listing,) = [item.value for item in at.markdown if item.value.startswith("- **")]
-    explained = {rule.id: rule.explanation for rule in ruleset.rules}
+    # each rule in its version's own numbers: one that stopped in Before's, one that started
+    # in After's, placeholders filled in
+    before, after = (
+        {
+            reason.rule: reason.explanation
+            for result in [assess(version, ruleset)]
+            for flow_result in result.flows
+            if flow_result.id == flow.flow
+            for reason in flow_result.reasons
+        }
+        for version in (STATUS_SYNC, WAITING)
+    )
     assert listing.splitlines() == [
         f"- **{markdown_text(flow.flow)}**: {STYLE_NAMES[flow.old_style]} → "
         f"{STYLE_NAMES[flow.new_style]}",
-        *(f"    - now holding: {markdown_text(f'{r}: {explained[r]}')}" for r in flow.started),
-        *(
-            f"    - no longer holding: {markdown_text(f'{r}: {explained[r]}')}"
-            for r in flow.stopped
-        ),
+        *(f"    - now holding: {markdown_text(f'{r}: {after[r]}')}" for r in flow.started),
+        *(f"    - no longer holding: {markdown_text(f'{r}: {before[r]}')}" for r in flow.stopped),
     ]
+    assert "{" not in listing
     titles = {risk.id: risk.title for risk in ruleset.risks}
     risks = tables(at)["Risk"]
     assert list(risks["Id"]) == [*expected.added_risks, *expected.removed_risks]
     assert list(risks["Risk"]) == [titles[risk] for risk in risks["Id"]]
     at = click(at, "Close")
     assert "Answer" not in tables(at)
+
+
+def test_rules_that_start_or_stop_holding_are_explained_in_each_versions_numbers() -> None:
+    relaxed = STATUS_SYNC.model_copy(
+        update={"flows": (STATUS_SYNC.flows[0].model_copy(update={"max_delay_seconds": 86400}),)}
+    )
+    at = save(opened(encode_link(STATUS_SYNC)), "Kick-off")
+    at = save(upload_assessment(at, relaxed), "A day behind")
+    at.selectbox(key="compare-old").select(at.selectbox(key="compare-old").options[-1])
+    new = at.selectbox(key="compare-new")
+    new.select(next(option for option in new.options if option.startswith("A day behind")))
+    at = click(run(at), "Compare")
+    (listing,) = [item.value for item in at.markdown if item.value.startswith("- **")]
+    assert "{" not in listing, "a placeholder left unfilled"
+    assert "1 day" in listing  # After's delay, in a rule that started holding
 
 
 def test_a_version_compares_with_the_answers_on_screen() -> None:

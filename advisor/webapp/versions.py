@@ -297,7 +297,16 @@ def comparison(assessment: Assessment | None, result: Result | None, ruleset: Ru
         ):
             with column:
                 _side(label, when, shown, shown_result)
-        _changes(changes, ruleset)
+        _changes(changes, ruleset, _explained(old_result), _explained(new_result))
+
+
+def _explained(result: Result) -> dict[tuple[str, str], str]:
+    """Each flow's reasons as the version's own numbers fill them in, by (flow, rule)."""
+    return {
+        (flow.id, reason.rule): reason.explanation
+        for flow in result.flows
+        for reason in flow.reasons
+    }
 
 
 def _side(label: str, when: str, assessment: Assessment, result: Result) -> None:
@@ -310,8 +319,15 @@ def _side(label: str, when: str, assessment: Assessment, result: Result) -> None
     )
 
 
-def _changes(changes: Comparison, ruleset: Ruleset) -> None:
-    """What changed from the left-hand version (Before) to the right-hand one (After)."""
+def _changes(
+    changes: Comparison,
+    ruleset: Ruleset,
+    before: dict[tuple[str, str], str],
+    after: dict[tuple[str, str], str],
+) -> None:
+    """What changed from the left-hand version (Before) to the right-hand one (After); a rule
+    that stopped holding is explained in the numbers of Before, one that started in those of
+    After (`before`, `after`: explanations by flow and rule)."""
     if not changes.differs:
         st.info("No answer and no part of the advice changed.", icon=":material/check:")
         return
@@ -336,10 +352,9 @@ def _changes(changes: Comparison, ruleset: Ruleset) -> None:
         )
     else:
         st.caption("No answer changed.")
-    explained = {rule.id: rule.explanation for rule in ruleset.rules}
 
-    def rule(rule_id: str) -> str:
-        said = explained.get(rule_id)
+    def rule(flow: str, rule_id: str, explained: dict[tuple[str, str], str]) -> str:
+        said = explained.get((flow, rule_id))
         return markdown_text(f"{rule_id}: {said}" if said else rule_id)
 
     lines = []
@@ -350,8 +365,10 @@ def _changes(changes: Comparison, ruleset: Ruleset) -> None:
             else f"still {STYLE_NAMES[flow.new_style]}"
         )
         lines.append(f"- **{markdown_text(flow.flow)}**: {style}")
-        lines += [f"    - now holding: {rule(rule_id)}" for rule_id in flow.started]
-        lines += [f"    - no longer holding: {rule(rule_id)}" for rule_id in flow.stopped]
+        lines += [f"    - now holding: {rule(flow.flow, id_, after)}" for id_ in flow.started]
+        lines += [
+            f"    - no longer holding: {rule(flow.flow, id_, before)}" for id_ in flow.stopped
+        ]
     lines += [f"- **{markdown_text(flow)}**: added" for flow in changes.added_flows]
     lines += [f"- **{markdown_text(flow)}**: removed" for flow in changes.removed_flows]
     if lines:
