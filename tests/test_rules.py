@@ -329,3 +329,15 @@ def test_rules_check_names_the_mitigations_the_blueprint_draws(
 def test_a_style_margin_of_zero_is_refused(tmp_path: Path) -> None:
     message = refuse([write(tmp_path, "scoring: {style_margin: 0}\n")])
     assert "scoring.style_margin: must be more than 0 (got 0)" in message
+
+
+def test_the_default_rules_quote_numbers_never_the_ids_of_choices(ruleset: Ruleset) -> None:
+    """An explanation is read by people: it quotes the user's numbers, and names a choice in
+    words of its own rather than by its id (`service_bus`, `other`)."""
+    from advisor.ruleset import placeholders
+
+    texts = [rule.explanation for rule in (*ruleset.rules, *ruleset.hybrid)]
+    texts += [choice.why for choice in ruleset.broker_selection]
+    quoted = {name for text in texts for name in placeholders(text)}
+    assert quoted, "the rules quote some facts"
+    assert {FACTS[name].kind for name in quoted if name in FACTS} == {"number"}
