@@ -10,10 +10,18 @@ from collections.abc import Iterator
 import pytest
 import streamlit as st
 
+from advisor.blueprint import VIEW_NAMES
+from advisor.loader import load_assessment
+from advisor.models import Assessment
 from advisor.render import RenderTimeout
 from advisor.ruleset import Ruleset
+from advisor.share import encode_link
 from advisor.webapp import diagram, viewer
+from tests.conftest import ROOT
 from tests.test_app import GIFTING, blueprint_of, blueprint_shown, current, key, opened, run
+
+LOOKUP = load_assessment(ROOT / "examples" / "helpdesk-customer-lookup.yaml")  # APIs alone
+TELEMATICS = load_assessment(ROOT / "examples" / "fleet-telematics.yaml")  # events alone
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -29,10 +37,10 @@ def test_the_overview_is_shown_first_with_the_pickers(ruleset: Ruleset) -> None:
     at = opened()
     assert blueprint_shown(at) == blueprint_of(GIFTING, ruleset)
     (views,) = [group for group in at.button_group if group.label == "View"]
-    assert views.value is None  # nothing picked: the overview
+    assert views.value == "overview"  # each picker shows what is drawn
     picker = at.selectbox(key=diagram.FLOW_KEY)
     assert picker.options == ["Every flow", "place-order", "order-confirmed"]
-    assert picker.value is None
+    assert picker.value == diagram.EVERY_FLOW
 
 
 @pytest.mark.parametrize("view", ["events", "api"])
@@ -53,8 +61,27 @@ def test_picking_a_flow_focuses_it_and_a_view_lets_it_go(ruleset: Ruleset) -> No
     assert at.button_group(key=diagram.VIEW_KEY).value is None  # no view picked meanwhile
     at.button_group(key=diagram.VIEW_KEY).set_value("events")
     run(at)
-    assert at.selectbox(key=diagram.FLOW_KEY).value is None
+    assert at.selectbox(key=diagram.FLOW_KEY).value == diagram.EVERY_FLOW  # not a placeholder
     assert blueprint_shown(at) == blueprint_of(GIFTING, ruleset, view="events")
+    at.button_group(key=diagram.VIEW_KEY).set_value(None)  # the view shown, clicked again
+    run(at)
+    assert at.button_group(key=diagram.VIEW_KEY).value == "overview"
+    at.selectbox(key=diagram.FLOW_KEY).set_value("place-order")
+    run(at)
+    at.selectbox(key=diagram.FLOW_KEY).set_value(diagram.EVERY_FLOW)
+    run(at)
+    assert at.button_group(key=diagram.VIEW_KEY).value == "overview"
+    assert blueprint_shown(at) == blueprint_of(GIFTING, ruleset)
+
+
+@pytest.mark.parametrize(("example", "view"), [(LOOKUP, "events"), (TELEMATICS, "api")])
+def test_a_view_with_nothing_to_draw_says_so(example: Assessment, view: str) -> None:
+    at = opened(encode_link(example))
+    at.button_group(key=diagram.VIEW_KEY).set_value(view)
+    run(at)
+    assert not at.get("iframe")
+    (note,) = [item.value for item in at.info if "nothing to draw" in item.value]
+    assert note.startswith(f"The {VIEW_NAMES[view]} view has nothing to draw: no flow is ")
 
 
 def test_a_flows_button_in_the_list_focuses_the_blueprint_on_it(ruleset: Ruleset) -> None:

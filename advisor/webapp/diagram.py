@@ -27,6 +27,9 @@ LARGEST_DRAWN = 150_000
 # The keys of the view picker and of the flow picker in the session state.
 VIEW_KEY = "ia-blueprint-view"
 FLOW_KEY = "ia-blueprint-flow"
+# The flow picker's first choice, no flow focused: not None, which Streamlit takes for no choice
+# at all (the picker would then show a placeholder), and never a flow's id (ids are not empty).
+EVERY_FLOW = ""
 # The last drawing made in the session, with the result and the rule set it was made from.
 LAST_BLUEPRINT = "ia-last-blueprint"
 
@@ -99,15 +102,27 @@ def _too_large(result: Result, view: View, flow: str | None) -> str:
     )
 
 
+def pickers(result: Result) -> None:
+    """Before the pickers are drawn: each shows what is drawn, the overview and every flow at
+    first, and a focused flow that is gone gives way to the overview."""
+    if st.session_state.get(FLOW_KEY) not in (EVERY_FLOW, *flow_ids(result)):
+        st.session_state[FLOW_KEY] = EVERY_FLOW
+        st.session_state[VIEW_KEY] = "overview"
+    st.session_state.setdefault(VIEW_KEY, "overview")
+
+
 def view_picked() -> None:
-    """The view picker's callback: a view shows every flow of its kind, none focused."""
-    st.session_state[FLOW_KEY] = None
+    """The view picker's callback: a view shows every flow of its kind, none focused; the view
+    shown, clicked again, stays (the picker always shows what is drawn)."""
+    if st.session_state.get(VIEW_KEY) is None:
+        st.session_state[VIEW_KEY] = "overview"
+    st.session_state[FLOW_KEY] = EVERY_FLOW
 
 
 def flow_picked() -> None:
-    """The flow picker's callback: a focused flow is drawn instead of any view."""
-    if st.session_state.get(FLOW_KEY) is not None:
-        st.session_state[VIEW_KEY] = None
+    """The flow picker's callback: a focused flow is drawn instead of any view; every flow
+    again, the overview."""
+    st.session_state[VIEW_KEY] = None if st.session_state.get(FLOW_KEY) else "overview"
 
 
 def focus(flow_id: str) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from advisor.alttext import describe
+from advisor.alttext import describe, flow_lines
 from advisor.blueprint import VIEW_NAMES, VIEWS
 from advisor.models import Assessment, Change, FlowResult, Result, Scores
 from advisor.narrative import Narrative
@@ -75,7 +75,7 @@ def status(progress: Progress, notes: tuple[Note, ...], *, stale: bool) -> None:
             f"({_by_section(progress)}): change them or keep them, in each section"
         )
     if new:
-        parts.append(f"{plural(new, 'new flow')} not counted yet")
+        parts.append(f"does not count {plural(new, 'new flow')} yet (answer its questions)")
     if parts:
         text = "This recommendation " + "; ".join(parts) + "."
         _html(_status_line("ia-defaults", f"ⓘ {_e(text)}"))
@@ -270,6 +270,7 @@ def blueprint(drawing: Blueprint, result: Result, assessment: Assessment) -> Non
     """The view picker and the flow picker above the blueprint, which zooms and pans; the
     picture's text alternative says who talks to whom (advisor.alttext)."""
     st.header("Blueprint", anchor=False)
+    diagram.pickers(result)
     with st.container(horizontal=True, vertical_alignment="bottom", key="ia-blueprint-pickers"):
         st.segmented_control(
             "View",
@@ -281,8 +282,8 @@ def blueprint(drawing: Blueprint, result: Result, assessment: Assessment) -> Non
         )
         st.selectbox(
             "Focus on a flow",
-            [None, *(flow.id for flow in result.flows)],
-            format_func=lambda flow_id: "Every flow" if flow_id is None else flow_id,
+            [diagram.EVERY_FLOW, *(flow.id for flow in result.flows)],
+            format_func=lambda flow_id: flow_id or "Every flow",
             key=diagram.FLOW_KEY,
             on_change=diagram.flow_picked,
             help="That flow in full, with the other flows of its systems greyed.",
@@ -292,6 +293,14 @@ def blueprint(drawing: Blueprint, result: Result, assessment: Assessment) -> Non
         st.warning(
             f"The blueprint could not be drawn: {markdown_text(drawing.problem)}",
             icon=":material/warning:",
+        )
+        return
+    if drawing.flow is None and not flow_lines(assessment, result, drawing.view):
+        st.info(
+            f"The {VIEW_NAMES[drawing.view]} view has nothing to draw: no flow is "
+            f"{'event-driven or hybrid' if drawing.view == 'events' else 'API-driven or hybrid'}."
+            " The overview shows every flow.",
+            icon=":material/info:",
         )
         return
     words = describe(assessment, result, drawing.view, drawing.flow)
