@@ -379,7 +379,7 @@ def _places(data: dict[str, Any], counted: Sequence[int]) -> Iterable[tuple[Fiel
 _EMPTY_LIST = re.compile(r"^needs at least 1 item$")
 _NOT_WHOLE = re.compile(r"^expected a whole number(?:, got (.*))?$")
 _FIRST_NEEDED = {
-    ("systems",): "add at least one system (Systems: a row in the table)",
+    ("systems",): "add the systems taking part (Systems: a row each; a flow links two)",
     ("flows",): "add at least one flow (Flows: Add a flow), and answer its questions",
 }
 

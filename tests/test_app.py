@@ -475,3 +475,12 @@ def test_a_long_list_of_changes_is_folded(ruleset: Ruleset) -> None:
     assert all(html.escape(change.summary) in inside for change in changes[6:])
     listed = " ".join(item.value for item in at.markdown if 'class="ia-changes"' in item.value)
     assert all(html.escape(change.summary) in listed for change in changes)
+
+
+def test_the_example_picker_counts_its_examples_in_its_help() -> None:
+    at = opened()
+    (picker,) = [box for box in at.selectbox if box.label == "An example"]
+    count = len(picker.options)
+    words = ("One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+    assert count == len(list((ROOT / "examples").glob("*.yaml")))
+    assert picker.help.startswith(f"{words[count - 1]} integrations, ")

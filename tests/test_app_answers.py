@@ -75,7 +75,7 @@ def test_a_blank_assessment_scores_nothing_and_says_where_to_start() -> None:
     ], "no recommendation is shown"
     assert "Start here" in texts(at)
     assert not at.get("iframe"), "no blueprint of an invented flow"
-    assert "Systems</b>: add at least one system" in problems_listed(at)
+    assert "Systems</b>: add the systems taking part" in problems_listed(at)
     assert "Confirmed: 0 of 6 answers" in captions(at)
 
 
@@ -96,6 +96,14 @@ def test_a_new_flow_is_not_counted_until_one_of_its_answers_is_touched() -> None
     said = status(at)
     assert "rests on" in said and "still at the questionnaire&#x27;s defaults" in said
     assert "Flows 11" in said, "twelve answers a flow, one of them touched"
+
+
+def test_a_new_flow_beside_counted_ones_is_said_in_a_sentence() -> None:
+    at = opened()
+    button(at, "Add a flow").click()
+    run(at)
+    said = status(at)
+    assert "This recommendation does not count 1 new flow yet (answer its questions)." in said
 
 
 def test_keeping_the_defaults_confirms_them_section_by_section() -> None:

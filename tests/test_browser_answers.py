@@ -74,7 +74,7 @@ def test_a_system_renamed_in_a_blank_assessment_keeps_its_flow(page: Any, server
     page.get_by_role("button", name="A blank assessment").click()
     expect(page.locator("[data-testid=stPopoverBody]")).to_have_count(0)  # the menu closed
     expect(recommendation(page)).to_have_text("Start here")  # nothing invented is scored
-    expect(page.locator(".ia-problems")).to_contain_text("Systems: add at least one system")
+    expect(page.locator(".ia-problems")).to_contain_text("Systems: add the systems taking part")
 
     tab(page, "Systems")
     for row, (system_id, name) in enumerate((("shop", "Shop"), ("store", "Target system")), 1):

@@ -67,7 +67,9 @@ def test_a_blank_assessment_scores_nothing_and_says_what_comes_first() -> None:
     assert (answers["systems"], answers["flows"]) == ([], [])
     checked = validate_answers(answers)
     assert checked.assessment is None
-    assert checked.at("systems") == ("add at least one system (Systems: a row in the table)",)
+    assert checked.at("systems") == (
+        "add the systems taking part (Systems: a row each; a flow links two)",
+    )
     assert checked.at("flows")[0].startswith("add at least one flow")
 
 
@@ -131,7 +133,7 @@ def test_a_flow_naming_a_removed_system_is_flagged_on_its_field() -> None:
             "must be at least 0.001",
         ),
         (lambda a: a["flows"][1].update(id="place-order"), ("flows", 1, "id"), "used twice"),
-        (lambda a: a.update(systems=[]), ("systems",), "add at least one system"),
+        (lambda a: a.update(systems=[]), ("systems",), "add the systems taking part"),
     ],
 )
 def test_problems_land_on_their_field(change: Any, field: tuple[Any, ...], says: str) -> None:

@@ -46,7 +46,8 @@ def start_from() -> None:
         key=example_key,
         on_change=_open_example,
         args=(example_key,),
-        help="Six integrations, from a plain API lookup to streaming telemetry.",
+        help=f"{_count_words(len(titles))} integrations, from a plain API lookup to streaming "
+        "telemetry.",
     )
     st.button(
         "A blank assessment",
@@ -66,6 +67,12 @@ def start_from() -> None:
             args=(upload_key,),
         )
         st.caption(f"Up to {LARGEST_FILE}, as `advisor assess` reads; .yaml or .yml.")
+
+
+def _count_words(count: int) -> str:
+    """A small count in words, as a sentence starts it (Seven); from 11 on, in figures."""
+    words = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+    return words[count] if count < len(words) else f"{count:,}"
 
 
 def _open_upload(upload_key: str) -> None:
