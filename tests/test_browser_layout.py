@@ -206,6 +206,13 @@ def test_an_upload_takes_what_the_command_line_takes_and_refuses_more_in_its_wor
     )
     expect(page.get_by_text(said, exact=False)).to_be_visible()
 
+    popover(page, "Open")  # closed again
+    popover(page, "Rules")
+    rules = page.locator(".st-key-ia-rules-upload")  # a rules file: the same limit, in words
+    expect(rules).to_contain_text(f"Up to {MAX_BYTES:,} bytes (1 MiB)")
+    expect(rules).not_to_contain_text("MB", use_inner_text=True)
+    popover(page, "Rules")
+
     page.goto(f"{server}/?a={encode_link(generated_estate(5))}")  # anything but the gifting one
     expect(page.locator(".ia-for")).to_contain_text("Generated estate")
     popover(page, "Open")

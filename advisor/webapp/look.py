@@ -21,7 +21,8 @@ h1 { font-size: 2.2rem !important; }
 .st-key-ia-blueprint { align-items: center; }
 /* The upload's limit is said once, in bytes as the command line says it (toolbar.LARGEST_FILE),
    not also as the browser's own check counts it (toolbar.UPLOAD_MB). */
-.st-key-ia-upload [data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+.st-key-ia-upload [data-testid="stFileUploaderDropzoneInstructions"] span,
+.st-key-ia-rules-upload [data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
 .ia-words { font-size: .85rem; color: #475467; margin: -.4rem 0 .4rem; }
 .ia-words summary { cursor: pointer; color: #344054; }
 .st-key-ia-summary .ia-card { margin-bottom: 0; }

@@ -114,19 +114,20 @@ def rules_choice() -> None:
             width="stretch",
         )
     upload_key = f"rules-upload-{st.session_state.get(RULES_UPLOADS, 0)}"
-    st.file_uploader(
-        "Your organisation's rules (YAML)",
-        type=["yaml", "yml"],
-        key=upload_key,
-        max_upload_size=MAX_UPLOAD_MB,
-        on_change=_take_rules_file,
-        args=(upload_key,),
-        help=(
-            f"A rules file in the format `advisor rules check` reads, up to {MAX_BYTES:,} bytes "
-            "(1 MiB): its rules, brokers and risks are added to the built-in ones, or replace "
-            "those of the same id."
-        ),
-    )
+    with st.container(key="ia-rules-upload"):  # look.py hides the browser's own limit, in MB
+        st.file_uploader(
+            "Your organisation's rules (YAML)",
+            type=["yaml", "yml"],
+            key=upload_key,
+            max_upload_size=MAX_UPLOAD_MB,
+            on_change=_take_rules_file,
+            args=(upload_key,),
+            help=(
+                "A rules file in the format `advisor rules check` reads: its rules, brokers and "
+                "risks are added to the built-in ones, or replace those of the same id."
+            ),
+        )
+        st.caption(f"Up to {MAX_BYTES:,} bytes (1 MiB), as `advisor rules check` reads.")
     checked = st.session_state.get(RULES_CHECKED)
     if checked is not None:
         name, lines = checked
