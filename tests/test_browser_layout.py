@@ -205,8 +205,11 @@ def test_an_upload_takes_what_the_command_line_takes_and_refuses_more_in_its_wor
         "too-large.yaml could not be opened"
     )
     expect(page.get_by_text(said, exact=False)).to_be_visible()
+    popover(page, "Open")  # the uploader is empty again: no refused file waits beside the next
+    expect(upload).to_be_visible()
+    expect(upload.locator("[data-testid=stFileChip]")).to_have_count(0)
+    popover(page, "Open")
 
-    popover(page, "Open")  # closed again
     popover(page, "Rules")
     rules = page.locator(".st-key-ia-rules-upload")  # a rules file: the same limit, in words
     expect(rules).to_contain_text(f"Up to {MAX_BYTES:,} bytes (1 MiB)")

@@ -23,6 +23,7 @@ from advisor.yamldoc import MAX_BYTES, decode
 
 EXAMPLE = "example"
 UPLOAD = "upload"
+UPLOAD_TRIES = "ia-upload-tries"  # files refused so far: a new uploader after each
 # Files open up to the command line's limit, yamldoc.MAX_BYTES (1 MiB), and larger ones are
 # refused in its words (open_file). The browser's own check counts a megabyte as 1,000,000
 # bytes (1,048,576 on Windows), so it is set to 2: it lets every file the command line takes
@@ -55,7 +56,9 @@ def start_from() -> None:
         on_click=_start_blank,
         width="stretch",
     )
-    upload_key = state.key((UPLOAD,))
+    # A refused file counts a try: the next try gets an uploader of its own, empty, rather than
+    # one still holding the refused file beside the next.
+    upload_key = state.key((UPLOAD, st.session_state.get(UPLOAD_TRIES, 0)))
     with st.container(key="ia-upload"):  # look.py hides the browser's own limit, in MB
         st.file_uploader(
             "Your own YAML file",
@@ -88,6 +91,7 @@ def open_file(name: str, data: bytes) -> None:
         assessment = parse_assessment(decode(data, name), name)
     except InputError as error:
         state.report(f"{name} could not be opened", error.problems)
+        st.session_state[UPLOAD_TRIES] = st.session_state.get(UPLOAD_TRIES, 0) + 1
         return
     state.load(assessment)
 
