@@ -99,7 +99,10 @@ def plural(count: float, noun: str, nouns: str | None = None) -> str:
 
 
 def format_size(kb: float) -> str:
-    """A message size: KB up to 1,024 KB, then MB to a tenth (8,000 KB is 7.8 MB)."""
+    """A message size: KB up to 1,024 KB, then MB to a tenth (8,000 KB is 7.8 MB), then GB
+    (100,000,000 KB is 95.4 GB)."""
+    if kb >= 1024 * 1024:
+        return f"{format_number(round(kb / 1024 / 1024, 1))} GB"
     if kb >= 1024:
         return f"{format_number(round(kb / 1024, 1))} MB"
     return f"{format_number(kb)} KB"

@@ -462,6 +462,7 @@ def test_rates_and_sizes_have_their_units(value: float, shown: str) -> None:
     assert format_rate(value) == shown
     assert format_rate(1 / 60, "message") == "1 message a minute"
     assert format_size(8000) == "7.8 MB" and format_size(20) == "20 KB"
+    assert format_size(100_000_000) == "95.4 GB" and format_size(1024 * 1024 - 1) == "1,024 MB"
     assert format_duration(86_400) == "1 day" and format_duration(90) == "1.5 minutes"
 
 
