@@ -23,6 +23,8 @@ h1 { font-size: 2.2rem !important; }
    not also as the browser's own check counts it (toolbar.UPLOAD_MB). */
 .st-key-ia-upload [data-testid="stFileUploaderDropzoneInstructions"] span,
 .st-key-ia-rules-upload [data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
+/* The Versions menu: room for its list's name, date and recommendation side by side. */
+.st-key-ia-versions-menu { width: min(36rem, 85vw); }
 .ia-words { font-size: .85rem; color: #475467; margin: -.4rem 0 .4rem; }
 .ia-words summary { cursor: pointer; color: #344054; }
 .st-key-ia-summary .ia-card { margin-bottom: 0; }

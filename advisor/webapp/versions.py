@@ -36,7 +36,13 @@ CURRENT = 0  # "the answers on screen", where a version id is expected: ids star
 
 
 def panel(assessment: Assessment | None, result: Result | None) -> None:
-    """The Versions menu: save, list, reopen, delete, pick two to compare."""
+    """The Versions menu: save, list, reopen, delete, pick two to compare; wide enough for its
+    list's three columns (look.py)."""
+    with st.container(key="ia-versions-menu"):
+        _panel(assessment, result)
+
+
+def _panel(assessment: Assessment | None, result: Result | None) -> None:
     store = Store()
     _save_form(assessment, result, store)
     _note()
