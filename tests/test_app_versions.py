@@ -192,13 +192,18 @@ def test_deleting_a_version_asks_first() -> None:
     assert [version.label for version in Store().versions(STATUS_SYNC.name)] == ["Kick-off"]
 
 
-def test_two_versions_compared_side_by_side(ruleset: Ruleset) -> None:
-    at = save(opened(encode_link(STATUS_SYNC)), "Kick-off")
-    at = save(upload_assessment(at, WAITING), "Portal waits")
+def compared(first: Assessment, then: Assessment, label: str) -> AppTest:
+    """`first` saved as Kick-off, `then` saved as `label`, and the two compared."""
+    at = save(opened(encode_link(first)), "Kick-off")
+    at = save(upload_assessment(at, then), label)
     at.selectbox(key="compare-old").select(at.selectbox(key="compare-old").options[-1])
     new = at.selectbox(key="compare-new")
-    new.select(next(option for option in new.options if option.startswith("Portal waits")))
-    at = click(run(at), "Compare")
+    new.select(next(option for option in new.options if option.startswith(label)))
+    return click(run(at), "Compare")
+
+
+def test_two_versions_compared_side_by_side(ruleset: Ruleset) -> None:
+    at = compared(STATUS_SYNC, WAITING, "Portal waits")
     expected = compare(STATUS_SYNC, assess(STATUS_SYNC, ruleset), WAITING, assess(WAITING, ruleset))
     shown = " ".join(item.value for item in at.markdown)
     assert "**Kick\\-off**" in shown and "**Portal waits**" in shown
@@ -246,12 +251,7 @@ def test_rules_that_start_or_stop_holding_are_explained_in_each_versions_numbers
     relaxed = STATUS_SYNC.model_copy(
         update={"flows": (STATUS_SYNC.flows[0].model_copy(update={"max_delay_seconds": 86400}),)}
     )
-    at = save(opened(encode_link(STATUS_SYNC)), "Kick-off")
-    at = save(upload_assessment(at, relaxed), "A day behind")
-    at.selectbox(key="compare-old").select(at.selectbox(key="compare-old").options[-1])
-    new = at.selectbox(key="compare-new")
-    new.select(next(option for option in new.options if option.startswith("A day behind")))
-    at = click(run(at), "Compare")
+    at = compared(STATUS_SYNC, relaxed, "A day behind")
     (listing,) = [item.value for item in at.markdown if item.value.startswith("- **")]
     assert "{" not in listing, "a placeholder left unfilled"
     assert "1 day" in listing  # After's delay, in a rule that started holding
