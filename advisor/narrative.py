@@ -34,6 +34,28 @@ from advisor.wording import (
 )
 
 
+def assumed(assessment: Assessment) -> tuple[str, ...]:
+    """For each flow whose file leaves out how stale its targets may be or how many messages a
+    day it carries, what the format's default makes of it: the rules weigh both by their
+    number, so the advice rests on them as if given. None where every such answer was given
+    (the web app's answers always are: it marks its defaults itself)."""
+    said = []
+    for flow in assessment.flows:
+        given = flow.model_fields_set
+        parts = []
+        if "max_delay_seconds" not in given:
+            parts.append(f"its targets may be {format_duration(flow.max_delay_seconds)} behind")
+        if "events_per_day" not in given:
+            parts.append(f"it carries about {plural(flow.events_per_day, 'message')} a day")
+        if parts:
+            said.append(f"{flow.id}: {' and '.join(parts)}")
+    return tuple(said)
+
+
+# How the reports introduce `assumed`.
+ASSUMED_INTRO = "Assumed, as the file does not say (the format's defaults; give them to be sure)"
+
+
 def choices(ruleset: Ruleset, key: str) -> dict[str, str]:
     """The questionnaire's names of a choice's values (its module loads when a sentence needs
     one: the text report mostly does not)."""

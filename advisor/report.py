@@ -81,6 +81,13 @@ def to_text(
     if result.broker is not None:
         lines.append(f"Broker: {result.broker.name}")
         lines += _wrapped(result.broker.why, width, "  ")
+    from advisor.narrative import ASSUMED_INTRO, assumed
+
+    taken = assumed(assessment)
+    if taken:
+        lines += ["", f"{ASSUMED_INTRO}:"]
+        for said in taken:
+            lines += _wrapped(f"- {said}", width, "", "  ")
     lines += ["", "Flows"]
     for flow in result.flows:
         declared = next(item for item in assessment.flows if item.id == flow.id)

@@ -30,12 +30,14 @@ from advisor.models import (
     Style,
 )
 from advisor.narrative import (
+    ASSUMED_INTRO,
     Confirmation,
     Driver,
     Matrix,
     Narrative,
     OptionLine,
     TraceRow,
+    assumed,
     join,
 )
 from advisor.questionnaire import choices, question
@@ -291,6 +293,8 @@ class HtmlReport:
     costs: tuple[Answer, ...]
     counts: tuple[Answer, ...]
     drivers: tuple[Driver, ...]
+    assumed: tuple[str, ...]  # answers the file leaves out that the rules weigh by number
+    assumed_intro: str
     options: tuple[OptionView, ...]
     matrix: Matrix
     criteria: tuple[CriterionRow, ...]
@@ -330,6 +334,8 @@ class MarkdownReport:
     flow_context: tuple[str, ...]
     organisation: str
     drivers: tuple[Driver, ...]
+    assumed: tuple[str, ...]  # answers the file leaves out that the rules weigh by number
+    assumed_intro: str
     options: tuple[OptionView, ...]
     matrix: Matrix
     chosen: str
@@ -397,6 +403,8 @@ def html_context(
         event_width=_width(result.scores.event),
         because=facts.story.chosen_because(),
         reasons=tuple(driver for driver in drivers if driver.key != "organisation")[:3],
+        assumed=assumed(assessment),
+        assumed_intro=ASSUMED_INTRO,
         costs=facts.costs(),
         counts=facts.counts(),
         drivers=drivers,
@@ -454,6 +462,8 @@ def markdown_context(
         flow_context=facts.flow_context(),
         organisation=facts.story.context_line(),
         drivers=facts.story.drivers(),
+        assumed=assumed(assessment),
+        assumed_intro=ASSUMED_INTRO,
         options=facts.options(),
         matrix=facts.story.matrix(),
         chosen=STYLE_NAMES[result.recommendation],

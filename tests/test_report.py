@@ -474,3 +474,39 @@ def test_the_text_report_says_what_the_analysis_found_or_that_it_did_not_run(
         "\nWhat would change the answer\nNo single change to one input would change the "
         "recommendation: it holds firmly against each input on\nits own.\n"
     )
+
+
+def test_answers_left_out_that_the_rules_weigh_are_said_to_be_assumed(ruleset: Ruleset) -> None:
+    from advisor.loader import parse_assessment
+    from advisor.report import to_text
+
+    minimal = parse_assessment(
+        "name: Minimal\nsystems: [{id: crm}, {id: billing}]\nflows:\n"
+        "  - {id: accounts, source: crm, targets: [billing], trigger: data_change}\n"
+        "  - {id: orders, source: crm, targets: [billing], trigger: data_change,\n"
+        "     max_delay_seconds: 60, events_per_day: 5000}\n"
+        "  - {id: invoices, source: billing, targets: [crm], trigger: data_change,\n"
+        "     max_delay_seconds: 30}\n",
+        "minimal.yaml",
+    )
+    result = assess(minimal, ruleset)
+    said = (
+        "accounts: its targets may be 1 hour behind and it carries about 100 messages a day",
+        "invoices: it carries about 100 messages a day",
+    )
+    text = to_text(minimal, result, ruleset=ruleset)
+    assert (
+        "\nAssumed, as the file does not say (the format's defaults; give them to be sure):\n"
+        in text
+    )
+    intro = "Assumed, as the file does not say"
+    listed = text.split(intro, 1)[1].split("\nFlows\n", 1)[0]
+    assert all(f"\n- {line}\n" in listed for line in said) and "orders" not in listed
+    markdown = to_markdown(minimal, result, ruleset)
+    assert all(f"\n* {line}\n" in markdown for line in said)
+    page = to_html(minimal, result, ruleset, diagram_svg=SAMPLE_SVG, date=DATE)
+    assert all(f"<li>{line}</li>" in page for line in said)
+    # every example gives both answers for every flow: nothing is assumed there
+    for path in sorted((ROOT / "examples").glob("*.yaml")):
+        example = load_assessment(path)
+        assert "Assumed" not in to_text(example, assess(example, ruleset), ruleset=ruleset)
