@@ -328,10 +328,26 @@ def placeholders(text: str) -> tuple[str, ...]:
 
 
 def fill(text: str, facts: Facts) -> str:
-    """Put fact values into an explanation's `{fact.name}` placeholders."""
-    return _PLACEHOLDER.sub(
-        lambda match: format_fact(facts.get(match.group(1)), match.group(1)), text
-    )
+    """Put fact values into an explanation's `{fact.name}` placeholders. A count of one takes
+    the plural noun written right after it in the singular: `{polling.calls_per_day} calls`
+    reads "1 call" as it reads "24 calls"."""
+
+    def filled(match: re.Match[str]) -> str:
+        shown = format_fact(facts.get(match.group(1)), match.group(1))
+        noun = match.group(2)
+        if noun is None:
+            return shown
+        return f"{shown} {noun[:-1] if shown == '1' and noun in _PLURALS else noun}"
+
+    return _COUNTED.sub(filled, text)
+
+
+# A placeholder and, where one follows it, the word after it; and the plural nouns that rules
+# count (a count of 1 takes them in the singular).
+_COUNTED = re.compile(r"\{([a-z_.]+)\}(?: ([a-z]+)\b)?")
+_PLURALS = frozenset(
+    {"calls", "changes", "consumers", "events", "items", "messages", "polls", "requests"}
+)
 
 
 # ---------------------------------------------------------------------------------------------

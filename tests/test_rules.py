@@ -341,3 +341,17 @@ def test_the_default_rules_quote_numbers_never_the_ids_of_choices(ruleset: Rules
     quoted = {name for text in texts for name in placeholders(text)}
     assert quoted, "the rules quote some facts"
     assert {FACTS[name].kind for name in quoted if name in FACTS} == {"number"}
+
+
+@pytest.mark.parametrize(
+    ("calls", "said"),
+    [(1.0, "only 1 call a day"), (24.0, "only 24 calls a day"), (1.5, "only 1.5 calls a day")],
+)
+def test_a_count_of_one_takes_its_noun_in_the_singular(calls: float, said: str) -> None:
+    from advisor.ruleset import fill
+
+    text = (
+        "Polling takes only {polling.calls_per_day} calls a day, {flow.max_delay_seconds} behind."
+    )
+    facts = {"polling.calls_per_day": calls, "flow.max_delay_seconds": 1.0}
+    assert fill(text, facts) == f"Polling takes {said}, 1 second behind."
