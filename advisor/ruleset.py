@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from advisor.errors import did_you_mean
 from advisor.facts import FACTS, Fact, Facts, FactValue, Scope, format_fact
 from advisor.models import Context, Flow, System
+from advisor.wording import format_size
 
 RULE_ID = r"^[a-z0-9][a-z0-9_-]*$"
 MAX_THRESHOLD = 1e15  # the largest number a condition may compare with, either side of 0
@@ -330,11 +331,15 @@ def placeholders(text: str) -> tuple[str, ...]:
 def fill(text: str, facts: Facts) -> str:
     """Put fact values into an explanation's `{fact.name}` placeholders. A count of one takes
     the plural noun written right after it in the singular: `{polling.calls_per_day} calls`
-    reads "1 call" as it reads "24 calls"."""
+    reads "1 call" as it reads "24 calls"; a size written in KB reads in its largest unit:
+    `{flow.payload_kb} KB` is "5,000 KB" no more, but "4.9 MB"."""
 
     def filled(match: re.Match[str]) -> str:
-        shown = format_fact(facts.get(match.group(1)), match.group(1))
-        noun = match.group(2)
+        name, noun = match.group(1), match.group(2)
+        value = facts.get(name)
+        if noun == "KB" and name.endswith("_kb") and isinstance(value, float | int):
+            return format_size(float(value))  # in its largest unit, as every output says it
+        shown = format_fact(value, name)
         if noun is None:
             return shown
         return f"{shown} {noun[:-1] if shown == '1' and noun in _PLURALS else noun}"
@@ -344,7 +349,7 @@ def fill(text: str, facts: Facts) -> str:
 
 # A placeholder and, where one follows it, the word after it; and the plural nouns that rules
 # count (a count of 1 takes them in the singular).
-_COUNTED = re.compile(r"\{([a-z_.]+)\}(?: ([a-z]+)\b)?")
+_COUNTED = re.compile(r"\{([a-z_.]+)\}(?: ([A-Za-z]+)\b)?")
 _PLURALS = frozenset(
     {"calls", "changes", "consumers", "events", "items", "messages", "polls", "requests"}
 )

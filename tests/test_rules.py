@@ -355,3 +355,11 @@ def test_a_count_of_one_takes_its_noun_in_the_singular(calls: float, said: str) 
     )
     facts = {"polling.calls_per_day": calls, "flow.max_delay_seconds": 1.0}
     assert fill(text, facts) == f"Polling takes {said}, 1 second behind."
+
+
+def test_a_size_written_in_kb_reads_in_its_largest_unit() -> None:
+    from advisor.ruleset import fill
+
+    text = "Messages of {flow.payload_kb} KB travel as files."
+    assert fill(text, {"flow.payload_kb": 5000.0}) == "Messages of 4.9 MB travel as files."
+    assert fill(text, {"flow.payload_kb": 300.0}) == "Messages of 300 KB travel as files."
