@@ -80,6 +80,11 @@ def test_a_system_renamed_in_a_blank_assessment_keeps_its_flow(page: Any, server
     for row, (system_id, name) in enumerate((("shop", "Shop"), ("store", "Target system")), 1):
         type_in_table(page, row, ID_X, system_id)
         type_in_table(page, row, NAME_X, name)
+    # a new row's defaults, and the button that keeps them, show below the table, so that they
+    # do not push it from under the pointer while it is being edited
+    table = page.locator("[data-testid=stDataFrame]").first.bounding_box()
+    keep = page.get_by_role("button", name="Keep these defaults").bounding_box()
+    assert keep["y"] > table["y"] + table["height"]
     tab(page, "Flows")
     page.get_by_role("button", name="Add a flow").click()
     expect(page.locator("[data-testid=stButtonGroup]", has_text="flow-1 · new")).to_be_visible()

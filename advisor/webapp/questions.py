@@ -210,7 +210,6 @@ def systems_section(ruleset: Ruleset, checked: Checked) -> None:
         "keys, press Enter (or start typing) to edit a cell, Enter again to keep the change or "
         "Escape to drop it."
     )
-    _progress(progress(state.answers()).section("Systems"), ruleset)
     table_key, base, _ = state.table()
     table = pd.DataFrame(
         {
@@ -265,6 +264,9 @@ def systems_section(ruleset: Ruleset, checked: Checked) -> None:
     )
     if _apply_table_edits(table_key):  # edits that arrived without the change callback
         st.rerun()
+    # Below the table, not above it: a row's new defaults, and the button that keeps them,
+    # appear while it is being edited, and must not push the table from under the pointer.
+    _progress(progress(state.answers()).section("Systems"), ruleset)
     flag(checked.at("systems"))
     for index, row in enumerate(state.answers()["systems"]):
         for name in ("id", "name", "emits_events", "api_rate_limit_per_minute", "owner"):
