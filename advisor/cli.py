@@ -1,7 +1,7 @@
 """The `advisor` command line: argument parsing and orchestration only; the work is elsewhere.
 
-Exit codes: 0 done; 1 an input was refused, missing or unreadable, or a program it needs (the
-renderer) failed; 2 the command was used wrongly.
+Exit codes: 0 done; 1 an input was refused, missing or unreadable, a program it needs (the
+renderer) failed, or the output's device is full; 2 the command was used wrongly.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import argparse
 import codecs
 import contextlib
 import datetime
+import errno
 import gc
 import os
 import re
@@ -49,8 +50,8 @@ examples:
 
 A FILE of - reads standard input, and -o - writes standard output.
 
-exit codes: 0 done; 1 an input was refused, missing or unreadable, or the renderer failed;
-2 the command was used wrongly.
+exit codes: 0 done; 1 an input was refused, missing or unreadable, the renderer failed, or the
+output's device is full; 2 the command was used wrongly.
 
 documentation: README.md, also at https://pypi.org/project/integration-advisor/
 """
@@ -62,6 +63,26 @@ class UsageError(Exception):
 
 class OutputError(Exception):
     """Standard output cannot take the result: it is closed, or its device is full."""
+
+
+class WriteError(Exception):
+    """A file could not be written for want of room or of a working device (a full disk): not
+    a wrong command, so it ends as a full standard output does (exit 1)."""
+
+
+# The failures of a write that are the device's, not the path's: a wrong path is wrong usage.
+_DEVICE_FAILURES = frozenset(
+    code
+    for code in (getattr(errno, name, None) for name in ("ENOSPC", "EDQUOT", "EIO", "EFBIG"))
+    if code is not None
+)
+
+
+def _write_failed(where: object, error: OSError) -> Exception:
+    """The error for a file that could not be written: WriteError (exit 1) when the device
+    failed, UsageError (exit 2) when the path cannot be written."""
+    message = f"cannot write {where}: {error.strerror or error}"
+    return WriteError(message) if error.errno in _DEVICE_FAILURES else UsageError(message)
 
 
 class ToolError(Exception):
@@ -100,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"advisor: error: {error}", file=sys.stderr)
         _silence_stdout()  # what is still buffered would fail again at exit
         return EXIT_REFUSED
-    except ToolError as error:
+    except (ToolError, WriteError) as error:
         print(f"advisor: error: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except Terminated:
@@ -817,7 +838,7 @@ def _emit_bytes(data: bytes, output: Path | None) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         write_output(output, data)
     except OSError as error:
-        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+        raise _write_failed(output, error) from None
 
 
 def _to_stdout(data: bytes) -> None:
@@ -1020,7 +1041,7 @@ def _batch(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     except OSError as error:
         where = error.filename or args.out
-        raise UsageError(f"cannot write {where}: {error.strerror or error}") from None
+        raise _write_failed(where, error) from None
     finally:
         if progress is not None:
             progress.clear()
@@ -1126,7 +1147,7 @@ def _contracts(args: argparse.Namespace) -> int:
         removed, kept = remove_drafts(folder, stale, is_draft, DRAFT_HEAD)
     except OSError as error:
         where = error.filename or folder
-        raise UsageError(f"cannot write {where}: {error.strerror or error}") from None
+        raise _write_failed(where, error) from None
     if not args.quiet:
         written = " and ".join(str(folder / name) for name in files)
         gone = "".join(

@@ -190,6 +190,28 @@ def cli(*argv: str, **options: Any) -> subprocess.CompletedProcess[bytes]:
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 @pytest.mark.parametrize(
+    ("argv", "where"),
+    [
+        (["assess", EXAMPLE, "--format", "json", "-o", "/dev/full"], "/dev/full"),
+        (["assess", EXAMPLE, "--format", "json", "-o", "/proc/result.json"], None),
+    ],
+    ids=["full", "no-such-place"],
+)
+def test_a_full_device_behind_o_is_exit_1_and_a_path_that_cannot_be_written_exit_2(
+    argv: list[str], where: str | None
+) -> None:
+    done = cli(*argv)
+    if where is None:  # /proc takes no new file, not even root's: the path is wrong
+        assert done.returncode == 2 and b"cannot write /proc/result.json" in done.stderr
+        return
+    assert done.returncode == 1
+    assert (
+        done.stderr == f"advisor: error: cannot write {where}: No space left on device\n".encode()
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize(
     "argv",
     [["assess", EXAMPLE, "--format", "json"], ["rules", "list"], ["--help"], ["schema"]],
     ids=["assess", "rules-list", "help", "schema"],
