@@ -82,6 +82,8 @@ def test_a_view_with_nothing_to_draw_says_so(example: Assessment, view: str) -> 
     assert not at.get("iframe")
     (note,) = [item.value for item in at.info if "nothing to draw" in item.value]
     assert note.startswith(f"The {VIEW_NAMES[view]} view has nothing to draw: no flow is ")
+    drawn = {"events": "event-driven or hybrid", "api": "API-driven or hybrid"}[view]
+    assert f"no flow is {drawn}. The overview shows every flow." in note
 
 
 def test_a_flows_button_in_the_list_focuses_the_blueprint_on_it(ruleset: Ruleset) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from advisor.alttext import describe, flow_lines
+from advisor.alttext import VIEW_STYLES, describe, flow_lines
 from advisor.blueprint import VIEW_NAMES, VIEWS
 from advisor.models import Assessment, Change, FlowResult, Result, Scores
 from advisor.narrative import Narrative
@@ -19,6 +19,7 @@ from advisor.webapp import diagram, history, resources, viewer
 from advisor.webapp.diagram import Blueprint
 from advisor.webapp.text import html_text, markdown_text
 from advisor.wording import (
+    STYLE_IN_TEXT,
     STYLE_NAMES,
     confidence_meaning,
     format_confidence,
@@ -296,10 +297,10 @@ def blueprint(drawing: Blueprint, result: Result, assessment: Assessment) -> Non
         )
         return
     if drawing.flow is None and not flow_lines(assessment, result, drawing.view):
+        drawn = " or ".join(STYLE_IN_TEXT[style] for style in sorted(VIEW_STYLES[drawing.view]))
         st.info(
-            f"The {VIEW_NAMES[drawing.view]} view has nothing to draw: no flow is "
-            f"{'event-driven or hybrid' if drawing.view == 'events' else 'API-driven or hybrid'}."
-            " The overview shows every flow.",
+            f"The {VIEW_NAMES[drawing.view]} view has nothing to draw: no flow is {drawn}. "
+            "The overview shows every flow.",
             icon=":material/info:",
         )
         return
