@@ -27,6 +27,7 @@ from advisor.errors import InputError, Problem, did_you_mean
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
 
+    from advisor.batch import Outcome, Progress
     from advisor.models import Assessment, Result
     from advisor.ruleset import Ruleset
 
@@ -1059,11 +1060,11 @@ class _Refusals:
 
     SHOWN = 10
 
-    def __init__(self, progress: Any) -> None:
+    def __init__(self, progress: Progress | None) -> None:
         self._progress = progress
         self._count = 0
 
-    def __call__(self, outcome: Any) -> None:
+    def __call__(self, outcome: Outcome) -> None:
         self._count += 1
         if self._count > self.SHOWN:
             return
